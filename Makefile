@@ -1,0 +1,84 @@
+# Lotse — `make run` starts everything, `make test` checks everything. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENVS     := .venvs
+APP       := $(VENVS)/app
+RASA      := $(VENVS)/rasa
+APP_PY    := $(APP)/bin/python
+LOTSE     := $(APP)/bin/lotse
+RASA_BIN  := $(RASA)/bin/rasa
+PYTHON310  = $(shell scripts/find-python310)
+
+.PHONY: help setup run chat train test test-unit test-e2e validate rasa-test catalogs lock clean \
+        bench-eligibility nlu-report
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+# --- environments: two venvs, both Python 3.10 (Rasa 3.6 supports no other) -----------------
+$(APP)/.installed: requirements/app.lock pyproject.toml
+	@py="$(PYTHON310)"; [ -n "$$py" ] || exit 1; \
+	echo "→ creating the app environment with $$py"; \
+	[ -x $(APP_PY) ] || "$$py" -m venv $(APP)
+	$(APP)/bin/pip install --quiet --disable-pip-version-check -r requirements/app.lock
+	$(APP)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(RASA)/.installed: requirements/rasa.lock
+	@py="$(PYTHON310)"; [ -n "$$py" ] || exit 1; \
+	echo "→ creating the Rasa environment with $$py (TensorFlow: about 2 minutes, 2.7 GB)"; \
+	[ -x $(RASA)/bin/python ] || "$$py" -m venv $(RASA)
+	$(RASA)/bin/pip install --quiet --disable-pip-version-check -r requirements/rasa.lock
+	@touch $@
+
+setup: $(APP)/.installed $(RASA)/.installed  ## create both environments (once; again when a lock file changes)
+
+lock:  ## re-resolve the lock files from pyproject.toml and requirements/rasa.in
+	$(APP)/bin/pip install --quiet -e '.[test]'
+	$(APP)/bin/pip freeze --exclude-editable > requirements/app.lock
+	$(RASA)/bin/pip install --quiet -r requirements/rasa.in
+	$(RASA)/bin/pip freeze --exclude-editable > requirements/rasa.lock
+
+# --- running ---------------------------------------------------------------------------------
+train: setup  ## train the Rasa model when its training data changed (and only then)
+	$(LOTSE) train
+
+run: setup  ## start Rasa, the action server and the Telegram gateway (Ctrl-C stops all)
+	$(LOTSE) run
+
+chat: setup  ## talk to Lotse in this terminal, without Telegram
+	$(LOTSE) chat
+
+# --- checking --------------------------------------------------------------------------------
+validate: setup  ## rasa data validate, failing on warnings
+	cd nlu_data && ../$(RASA_BIN) data validate --fail-on-warnings \
+	  --config config.yml --domain domain --data data
+
+test-unit: setup  ## fast tests: parsers, form validation, eligibility, catalogs (no servers)
+	$(APP_PY) -m pytest -m "not e2e" -q
+
+rasa-test: train  ## the Rasa test stories against the trained model
+	$(LOTSE) rasa-test
+
+test-e2e: train  ## end to end: fake Telegram Bot API → gateway → Rasa → actions → database
+	$(APP_PY) -m pytest -m e2e -q
+
+test: setup validate train  ## everything CI runs
+	$(APP_PY) -m pytest -q
+	$(LOTSE) rasa-test
+
+clean:  ## remove environments, models and local data
+	rm -rf $(VENVS) models var
+
+# --- translations ----------------------------------------------------------------------------
+LANGUAGES := de en ar fa ps ku ckb ti so tr uk ru fr
+
+catalogs: $(APP)/.installed  ## extract texts into locales/lotse.pot and merge them into every language's .po
+	$(APP)/bin/pybabel extract -F babel.cfg --sort-by-file --project Lotse --copyright-holder Lotse \
+	  --msgid-bugs-address "" -o locales/lotse.pot . > /dev/null
+	@for lang in $(LANGUAGES); do \
+	  po=locales/$$lang/LC_MESSAGES/lotse.po; \
+	  if [ -f $$po ]; then $(APP)/bin/pybabel update -i locales/lotse.pot -d locales -D lotse -l $$lang --ignore-obsolete >/dev/null; \
+	  else $(APP)/bin/pybabel init -i locales/lotse.pot -d locales -D lotse -l $$lang >/dev/null; fi; \
+	done

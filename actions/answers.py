@@ -1,0 +1,43 @@
+"""What the person's latest message says, as an answer to the question being asked."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# Intents that are requests, not answers: the form steps aside and a rule handles them.
+INTERRUPTIONS = frozenset({
+    "ask_help", "request_human", "change_language", "restart", "go_back", "repeat",
+    "correct_field", "greet", "thank", "goodbye",
+})
+# Below this confidence an "interruption" is more likely an answer the model has not seen.
+INTERRUPTION_CONFIDENCE = 0.7
+MAX_ANSWER_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    intent: str | None
+    confidence: float
+    slot: str | None = None  # set by a button: which question it answers
+    value: str | None = None
+
+    @property
+    def is_interruption(self) -> bool:
+        return self.slot is None and self.intent in INTERRUPTIONS and self.confidence >= INTERRUPTION_CONFIDENCE
+
+    @property
+    def is_dont_know(self) -> bool:
+        return self.intent == "dont_know" and self.slot is None
+
+
+def read_answer(latest_message: dict[str, Any]) -> Answer:
+    intent = latest_message.get("intent") or {}
+    entities = {e.get("entity"): e.get("value") for e in latest_message.get("entities") or []}
+    return Answer(
+        text=(latest_message.get("text") or "").strip(),
+        intent=intent.get("name"),
+        confidence=float(intent.get("confidence") or 0.0),
+        slot=entities.get("slot"),
+        value=entities.get("value"),
+    )

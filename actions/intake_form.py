@@ -1,0 +1,105 @@
+"""Validation of the intake form: every answer is parsed, checked, stored, or asked again."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.answers import MAX_ANSWER_LENGTH, Answer, read_answer
+from actions.context import channel_of, deployment, in_thread, intake_store, language_of, say, today
+from actions.questions import PARSERS, Context
+from bot.intake.answers import record_fields
+from bot.parsing import AnswerError
+
+# After this many unusable answers to one question, explain it instead of only re-asking.
+EXPLAIN_AFTER_FAILURES = 2
+RAW_ANSWER = "__raw_answer__"
+
+
+class ValidateIntakeForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_intake_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        if tracker.slots.get("consent") == "no":
+            # Without consent the intake ends here and nothing is stored.
+            return domain_slots[: domain_slots.index("consent") + 1]
+        return domain_slots
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Take the latest message as the answer to the requested question.
+
+        A button of an earlier question still counts for its own question; a language button
+        always switches the language. Requests such as "help" are left to the rules.
+        """
+        answer = read_answer(tracker.latest_message)
+        requested = tracker.get_slot("requested_slot")
+        if answer.slot == "language" or (answer.slot and answer.slot in PARSERS and answer.slot != requested):
+            return [SlotSet(answer.slot, answer.value)]
+        if requested is None or requested not in PARSERS or answer.is_interruption:
+            return []
+        # The raw answer stands in the slot until validation replaces it with a parsed value.
+        return [SlotSet(requested, RAW_ANSWER)]
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        answer = read_answer(tracker.latest_message)
+        context = Context(today=today(), deployment=deployment())
+        to_validate = [slot for slot in tracker.slots_to_validate() if slot in PARSERS]
+        events: list[EventType] = []
+        updated: dict[str, Any] = {}
+        for slot in to_validate:
+            slot_answer = answer if tracker.slots[slot] == RAW_ANSWER else _button_answer(slot, tracker.slots[slot])
+            outcome = self._parse(slot, slot_answer, context)
+            if isinstance(outcome, AnswerError):
+                events += self._reject(slot, outcome, dispatcher, tracker, updated)
+                continue
+            updated[slot] = outcome.value
+            updated.update(outcome.extra or {})
+        if updated:
+            updated["failed_attempts"] = 0
+            events += [SlotSet(name, value) for name, value in updated.items()]
+            await self._store(tracker, updated)
+        return events
+
+    @staticmethod
+    def _parse(slot: str, answer: Answer, context: Context) -> Any:
+        if len(answer.text) > MAX_ANSWER_LENGTH and answer.slot is None:
+            return AnswerError("too_long")
+        if not answer.text:
+            return AnswerError("empty")
+        try:
+            return PARSERS[slot](answer, context)
+        except AnswerError as error:
+            return error
+
+    @staticmethod
+    def _reject(
+        slot: str, error: AnswerError, dispatcher: CollectingDispatcher, tracker: Tracker, updated: dict[str, Any]
+    ) -> list[EventType]:
+        language = language_of({**tracker.slots, **updated}, tracker.latest_message.get("metadata"))
+        say(dispatcher, f"error_{error.code}", language, **{k: str(v) for k, v in error.details.items()})
+        failures = int(tracker.get_slot("failed_attempts") or 0) + 1
+        if failures >= EXPLAIN_AFTER_FAILURES:
+            say(dispatcher, f"explain_{slot}", language)
+            failures = 0
+        return [SlotSet(slot, None), SlotSet("failed_attempts", failures)]
+
+    @staticmethod
+    async def _store(tracker: Tracker, updated: dict[str, Any]) -> None:
+        slots = {**tracker.slots, **updated}
+        fields = record_fields(slots, deployment())
+        await in_thread(intake_store().save_answers, tracker.sender_id, channel_of(tracker), fields, slots.get("consent"))
+
+
+def _button_answer(slot: str, value: Any) -> Answer:
+    return Answer(text=str(value), intent="inform", confidence=1.0, slot=slot, value=str(value))

@@ -1,0 +1,11 @@
+"""The actions Rasa may call; the SDK registers every Action subclass it finds here."""
+from actions.intake_actions import (  # noqa: F401
+    ASK_ACTIONS,
+    ActionAfterIntake,
+    ActionFallback,
+    ActionExplainQuestion,
+    ActionGoBack,
+    ActionRestartIntake,
+    ActionSubmitIntake,
+)
+from actions.intake_form import ValidateIntakeForm  # noqa: F401

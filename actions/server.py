@@ -1,0 +1,57 @@
+"""The action server: Rasa SDK's app with our actions, plus the NLG endpoint.
+
+Rasa calls `POST /nlg` for every response it utters; we render it in the person's language
+from the gettext catalogs (see docs/decisions/0002-texts-through-nlg-endpoint.md).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from rasa_sdk.endpoint import create_app
+from sanic import Sanic, response
+from sanic.request import Request
+
+from actions.context import deployment, language_of
+from bot.config import load_settings
+from bot.messages import render, response_catalog
+
+logger = logging.getLogger(__name__)
+
+
+def render_nlg_request(body: dict[str, Any]) -> dict[str, Any]:
+    """Rasa's NLG request → the message in the person's language."""
+    tracker = body.get("tracker") or {}
+    arguments = body.get("arguments") or {}
+    slots = {**(tracker.get("slots") or {}), **arguments}
+    metadata = (tracker.get("latest_message") or {}).get("metadata")
+    return render(body["response"], language_of(slots, metadata), deployment(), **slots)
+
+
+def build_app() -> Sanic:
+    app = create_app("actions.registry", cors_origins=None)
+    response_catalog()  # read the texts once, at start-up
+
+    @app.post("/nlg")
+    async def nlg(request: Request) -> response.HTTPResponse:
+        body = request.json or {}
+        if body.get("response") not in response_catalog():
+            logger.error("NLG request for an unknown response: %s", body.get("response"))
+            return response.json({"error": "unknown response"}, status=404)
+        return response.json(render_nlg_request(body))
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Lotse action server (Rasa SDK) with the NLG endpoint")
+    parser.add_argument("--port", type=int, default=None)
+    args = parser.parse_args()
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s actions %(levelname)s %(name)s: %(message)s")
+    build_app().run(host="127.0.0.1", port=args.port or settings.action_port, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""The `lotse` command."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import signal
+import sys
+import time
+from typing import Any
+
+from bot.config import Settings, load_settings
+
+TOKEN_HELP = """\
+No Telegram bot token is set (TELEGRAM_BOT_TOKEN).
+To get one: open Telegram, talk to @BotFather, send /newbot and follow its questions.
+It answers with a token like 123456789:AA…; then run:
+
+    TELEGRAM_BOT_TOKEN=123456789:AA… make run
+
+Meanwhile you can try Lotse in this terminal: `lotse chat` (or `make chat`).
+"""
+
+
+def _prepare(settings: Settings, progress: Any) -> Any:
+    from bot.db import migrate
+    from bot.rasa_model import model_path, train_model
+
+    migrate(settings.app_database_url)
+    progress.step("database migrated")
+    if not model_path().exists():
+        progress.step("training the Rasa model (its training data changed; a few minutes) …")
+    model = train_model(settings)
+    progress.step(f"model {model.name}")
+    return model
+
+
+def _start_stack(settings: Settings, with_gateway: bool) -> Any:
+    from bot.progress import ProgressLine
+    from bot.stack import Stack
+
+    progress = ProgressLine()
+    model = _prepare(settings, progress)
+    stack = Stack(settings, model, progress)
+    try:
+        stack.start_actions()
+        progress.step(f"action server on {settings.action_server_url}")
+        stack.start_rasa()
+        progress.step(f"Rasa server on http://127.0.0.1:{settings.rasa_port}")
+        if with_gateway:
+            stack.start_gateway()
+            mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
+            progress.step(f"Telegram gateway ({mode}); logs in {stack.log_dir}")
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if not settings.telegram_token:
+        print(TOKEN_HELP, file=sys.stderr)
+        if sys.stdin.isatty() and input("Start `lotse chat` now? [Y/n] ").strip().lower() in ("", "y", "yes", "j", "ja"):
+            return cmd_chat(args)
+        return 1
+    stack = _start_stack(settings, with_gateway=True)
+    print("Lotse is running. Ctrl-C stops it.", file=sys.stderr)
+    stopping = False
+
+    def request_stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        while not stopping:
+            dead = stack.check()
+            if dead:
+                print(f"{dead.name} stopped unexpectedly; see {dead.log_path}", file=sys.stderr)
+                return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nstopping …", file=sys.stderr)
+        stack.stop()
+        print("stopped.", file=sys.stderr)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.console import run_chat
+    from bot.conversation import Conversations
+    from bot.rasa_client import RasaClient
+
+    settings = load_settings()
+    stack = _start_stack(settings, with_gateway=False)
+    try:
+        rasa = RasaClient(f"http://127.0.0.1:{settings.rasa_port}", stack.token)
+        asyncio.run(run_chat(Conversations(settings, rasa), rasa, getattr(args, "language", None)))
+    finally:
+        stack.stop()
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot.rasa_model import model_path, train_model
+
+    existed = model_path().exists()
+    model = train_model(load_settings(), force=args.force)
+    print(f"{'up to date' if existed and not args.force else 'trained'}: {model}")
+    return 0
+
+
+def cmd_rasa_test(args: argparse.Namespace) -> int:
+    """Rasa's test stories against the trained model; fails on any wrong prediction."""
+    import subprocess
+
+    from bot.config import PROJECT_ROOT
+    from bot.rasa_model import train_model
+
+    settings = load_settings()
+    model = train_model(settings)
+    command = [
+        str(settings.rasa_bin), "test", "core",
+        "--model", str(model),
+        "--stories", str(PROJECT_ROOT / "tests" / "rasa"),
+        "--out", str(settings.var_dir / "rasa-test-results"),
+        "--fail-on-prediction-errors",
+    ]
+    return subprocess.run(command, cwd=PROJECT_ROOT).returncode
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.db import migrate
+
+    migrate(load_settings().app_database_url)
+    return 0
+
+
+EXPORT_COLUMNS = (
+    "id", "channel", "language", "status", "created_at", "completed_at", "first_name", "birth_date",
+    "residence_status", "municipality.ags", "municipality.name", "consent.processing", "consent.version",
+)
+
+
+def _flatten(record: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{sub}": sub_value for sub, sub_value in value.items()})
+        elif isinstance(value, list):
+            flat[key] = json.dumps(value, ensure_ascii=False)
+        else:
+            flat[key] = value
+    return flat
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.db import Database, migrate
+    from bot.intake.store import IntakeStore
+
+    settings = load_settings()
+    migrate(settings.app_database_url)
+    records = IntakeStore(Database(settings.app_database_url)).records()
+    out = sys.stdout
+    if args.format == "jsonl":
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return 0
+    rows = [_flatten(record) for record in records]
+    columns = list(EXPORT_COLUMNS) + sorted({k for row in rows for k in row} - set(EXPORT_COLUMNS))
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lotse", description="Lotse — first-contact intake assistant")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("run", help="start Rasa, the action server and the Telegram gateway").set_defaults(func=cmd_run)
+    chat = commands.add_parser("chat", help="talk to Lotse in this terminal (no Telegram needed)")
+    chat.add_argument("--language", help="the language your 'client' reports, e.g. ar")
+    chat.set_defaults(func=cmd_chat)
+    train = commands.add_parser("train", help="train the Rasa model if its training data changed")
+    train.add_argument("--force", action="store_true")
+    train.set_defaults(func=cmd_train)
+
+    commands.add_parser("rasa-test", help="run the Rasa test stories (tests/rasa)").set_defaults(func=cmd_rasa_test)
+
+    db = commands.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(func=cmd_db_upgrade)
+
+    intakes = commands.add_parser("intakes", help="stored intakes").add_subparsers(dest="intakes_command", required=True)
+    export = intakes.add_parser("export", help="print every intake in the intake-record format")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Settings from the environment, with defaults that work on a developer's machine.
+
+Every setting is listed in the README's settings table; keep the two in step.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path = field(default_factory=lambda: Path(_env("LOTSE_VAR_DIR", str(PROJECT_ROOT / "var"))))
+    database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "").strip())
+    tracker_store_url: str = field(default_factory=lambda: os.environ.get("LOTSE_TRACKER_STORE_URL", "").strip())
+    deployment_file: Path = field(
+        default_factory=lambda: Path(_env("LOTSE_DEPLOYMENT", str(PROJECT_ROOT / "config" / "deployment.yml")))
+    )
+    telegram_token: str = field(default_factory=lambda: os.environ.get("TELEGRAM_BOT_TOKEN", "").strip())
+    telegram_api_url: str = field(default_factory=lambda: _env("TELEGRAM_API_URL", "https://api.telegram.org"))
+    webhook_url: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_URL", "").strip())
+    webhook_secret: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip())
+    webhook_listen: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"))
+    webhook_port: int = field(default_factory=lambda: int(_env("TELEGRAM_WEBHOOK_PORT", "8443")))
+    rasa_url: str = field(default_factory=lambda: _env("RASA_URL", "http://127.0.0.1:5005"))
+    rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN", "").strip())
+    rasa_port: int = field(default_factory=lambda: int(_env("RASA_PORT", "5005")))
+    action_port: int = field(default_factory=lambda: int(_env("ACTION_SERVER_PORT", "5055")))
+    rasa_bin: Path = field(
+        default_factory=lambda: Path(_env("LOTSE_RASA_BIN", str(PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "rasa")))
+    )
+    log_level: str = field(default_factory=lambda: _env("LOTSE_LOG_LEVEL", "INFO").upper())
+
+    @property
+    def app_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'lotse.db'}"
+
+    @property
+    def tracker_database_url(self) -> str:
+        return self.tracker_store_url or f"sqlite:///{self.var_dir / 'rasa-tracker.db'}"
+
+    @property
+    def action_server_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+    def as_environment(self) -> dict[str, str]:
+        """These settings as the environment variables that produce them, for child processes."""
+        return {
+            "LOTSE_VAR_DIR": str(self.var_dir),
+            "DATABASE_URL": self.app_database_url,
+            "LOTSE_TRACKER_STORE_URL": self.tracker_database_url,
+            "LOTSE_DEPLOYMENT": str(self.deployment_file),
+            "TELEGRAM_BOT_TOKEN": self.telegram_token,
+            "TELEGRAM_API_URL": self.telegram_api_url,
+            "TELEGRAM_WEBHOOK_URL": self.webhook_url,
+            "TELEGRAM_WEBHOOK_SECRET": self.webhook_secret,
+            "TELEGRAM_WEBHOOK_LISTEN": self.webhook_listen,
+            "TELEGRAM_WEBHOOK_PORT": str(self.webhook_port),
+            "RASA_URL": self.rasa_url,
+            "RASA_TOKEN": self.rasa_token,
+            "RASA_PORT": str(self.rasa_port),
+            "ACTION_SERVER_PORT": str(self.action_port),
+            "LOTSE_RASA_BIN": str(self.rasa_bin),
+            "LOTSE_LOG_LEVEL": self.log_level,
+        }
+
+
+def load_settings() -> Settings:
+    settings = Settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return settings

@@ -1,0 +1,1 @@
+"""The intake: what a person has answered, stored as they go, exported as intake records."""

@@ -1,0 +1,28 @@
+"""Normalising what people type: digits of every script, case, accents, spacing."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Arabic-Indic (U+0660..) and Extended Arabic-Indic / Persian (U+06F0..) digits to ASCII.
+_DIGITS = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")}
+_DIGITS.update({ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")})
+_DIGITS.update({ord("٫"): ".", ord("٬"): ",", ord("/"): "/"})
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def normalise_digits(text: str) -> str:
+    return text.translate(_DIGITS)
+
+
+def clean(text: str) -> str:
+    """Digits made ASCII, bidi control characters removed, whitespace folded."""
+    text = _BIDI_CONTROLS.sub("", normalise_digits(text))
+    return " ".join(text.split())
+
+
+def fold(text: str) -> str:
+    """A comparison key: lower case, no accents, ß as ss, only letters, digits and spaces."""
+    text = unicodedata.normalize("NFKD", clean(text).casefold().replace("ß", "ss"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())

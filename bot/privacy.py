@@ -1,0 +1,27 @@
+"""Forgetting a person: their intake and their conversation, on request (/delete)."""
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+
+from bot.config import Settings
+from bot.db import Database
+from bot.db.session import make_engine
+from bot.intake.store import IntakeStore
+
+
+def _forget(settings: Settings, conversation_id: str) -> None:
+    IntakeStore(Database(settings.app_database_url)).delete(conversation_id)
+    # Rasa keeps every turn in its tracker store; Rasa reads it afresh on each message, so
+    # deleting the rows is enough for the conversation to start over, empty.
+    engine = make_engine(settings.tracker_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": conversation_id})
+    finally:
+        engine.dispose()
+
+
+async def forget_conversation(settings: Settings, conversation_id: str) -> None:
+    await asyncio.to_thread(_forget, settings, conversation_id)

@@ -1,0 +1,73 @@
+"""Training the Rasa model only when its inputs changed, and Rasa's runtime configuration."""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from sqlalchemy.engine import make_url
+
+from bot.config import PROJECT_ROOT, Settings
+
+RASA_PROJECT = PROJECT_ROOT / "nlu_data"
+MODELS_DIR = PROJECT_ROOT / "models"
+# Files that change what Rasa learns; the lock file is in because a new Rasa may train differently.
+_MODEL_INPUTS = ("config.yml", "domain", "data")
+_RASA_LOCK = PROJECT_ROOT / "requirements" / "rasa.lock"
+
+
+def model_fingerprint() -> str:
+    digest = hashlib.sha256()
+    paths = [RASA_PROJECT / name for name in _MODEL_INPUTS]
+    files = sorted(p for path in paths for p in ([path] if path.is_file() else path.rglob("*.yml")))
+    for path in [*files, _RASA_LOCK]:
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()[:16]
+
+
+def model_path() -> Path:
+    return MODELS_DIR / f"lotse-{model_fingerprint()}.tar.gz"
+
+
+def train_model(settings: Settings, force: bool = False) -> Path:
+    """Train unless a model for exactly these inputs exists; returns the model's path."""
+    target = model_path()
+    if target.exists() and not force:
+        return target
+    MODELS_DIR.mkdir(exist_ok=True)
+    command = [
+        str(settings.rasa_bin), "train",
+        "--config", str(RASA_PROJECT / "config.yml"),
+        "--domain", str(RASA_PROJECT / "domain"),
+        "--data", str(RASA_PROJECT / "data"),
+        "--out", str(MODELS_DIR),
+        "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+    ]
+    subprocess.run(command, check=True, cwd=PROJECT_ROOT, stdout=sys.stdout, stderr=sys.stderr)
+    return target
+
+
+def tracker_store_config(url: str) -> dict[str, object]:
+    """Rasa's SQL tracker store takes URL parts, not a URL."""
+    parsed = make_url(url)
+    config: dict[str, object] = {"type": "SQL", "dialect": parsed.drivername, "db": parsed.database}
+    for key in ("host", "port", "username", "password"):
+        value = getattr(parsed, key)
+        if value is not None:
+            config[key] = value
+    return config
+
+
+def write_endpoints(settings: Settings, path: Path) -> Path:
+    endpoints = {
+        "action_endpoint": {"url": f"{settings.action_server_url}/webhook"},
+        "nlg": {"url": f"{settings.action_server_url}/nlg"},
+        "tracker_store": tracker_store_config(settings.tracker_database_url),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    path.chmod(0o600)  # may hold the database password
+    return path

@@ -1,0 +1,192 @@
+"""The gateway's handlers and its life cycle (long polling, or a webhook with a secret token)."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import weakref
+from collections.abc import AsyncIterator
+
+from telegram import Update
+from telegram.constants import ChatAction
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.conversation import COMMANDS, Conversations, Person
+from bot.db import Database
+from bot.rasa_client import RasaClient, Reply
+from bot.telegram.keyboards import inline_keyboard, payload_for, remember_payloads
+
+logger = logging.getLogger(__name__)
+
+TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 seconds per action
+ALL_COMMANDS = (*COMMANDS, "privacy", "delete")
+
+
+def person_of(update: Update) -> Person:
+    user = update.effective_user
+    chat = update.effective_chat
+    assert chat is not None
+    return Person(
+        conversation_id=f"telegram:{chat.id}",
+        channel="telegram",
+        language_code=user.language_code if user else None,
+    )
+
+
+class Gateway:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.database = Database(settings.app_database_url)
+        self.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+        self.conversations = Conversations(settings, self.rasa)
+        # One turn at a time per chat, so replies never interleave; chats run concurrently.
+        self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def build_application(self) -> Application:
+        application = (
+            Application.builder()
+            .token(self.settings.telegram_token)
+            .base_url(f"{self.settings.telegram_api_url.rstrip('/')}/bot")
+            .base_file_url(f"{self.settings.telegram_api_url.rstrip('/')}/file/bot")
+            .rate_limiter(AIORateLimiter())
+            .concurrent_updates(True)
+            .post_shutdown(self._close)
+            .build()
+        )
+        application.add_handler(CommandHandler(list(ALL_COMMANDS), self.on_command))
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        application.add_handler(MessageHandler(filters.COMMAND, self.on_unknown_command))
+        application.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, self.on_unsupported))
+        application.add_error_handler(self.on_error)
+        return application
+
+    async def _close(self, _application: Application) -> None:
+        await self.rasa.close()
+
+    def _lock(self, chat_id: int) -> asyncio.Lock:
+        lock = self._chat_locks.get(chat_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._chat_locks[chat_id] = lock
+        return lock
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> AsyncIterator[None]:
+        """Serialise the chat's turns and show "typing…" while Rasa works."""
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+
+        async def keep_typing() -> None:
+            while True:
+                with contextlib.suppress(Exception):
+                    await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await asyncio.sleep(TYPING_REFRESH_SECONDS)
+
+        async with self._lock(chat_id):
+            typing = asyncio.create_task(keep_typing())
+            try:
+                yield
+            finally:
+                typing.cancel()
+
+    async def _send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        for reply in replies:
+            markup = None
+            if reply.buttons:
+                buttons = list(reply.buttons)
+                await asyncio.to_thread(remember_payloads, self.database, [b["payload"] for b in buttons])
+                markup = inline_keyboard(buttons)
+            await context.bot.send_message(chat_id, reply.text or "…", reply_markup=markup)
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with self._turn(update, context):
+            replies = await self.conversations.text(person_of(update), update.effective_message.text or "")  # type: ignore[union-attr]
+        await self._send(update, context, replies)
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        name = (update.effective_message.text or "/").split()[0][1:].split("@")[0].lower()  # type: ignore[union-attr]
+        async with self._turn(update, context):
+            replies = await self.conversations.command(person_of(update), name)
+        await self._send(update, context, replies)
+
+    async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with self._turn(update, context):
+            replies = await self.conversations.command(person_of(update), "help")
+        await self._send(update, context, replies)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        payload = await asyncio.to_thread(payload_for, self.database, query.data or "")
+        person = person_of(update)
+        if payload is None:
+            # Not a button we sent (forged, or from a database that was reset): say so, ask again.
+            await query.answer()
+            async with self._turn(update, context):
+                replies = await self.conversations.unusable(person, "error_stale_button")
+            await self._send(update, context, replies)
+            return
+        await query.answer()
+        await self._mark_chosen(query)
+        async with self._turn(update, context):
+            replies = await self.conversations.button(person, payload)
+        await self._send(update, context, replies)
+
+    @staticmethod
+    async def _mark_chosen(query) -> None:  # type: ignore[no-untyped-def]
+        """Replace the keyboard by the chosen answer, so old buttons cannot be pressed again."""
+        message = query.message
+        chosen = next(
+            (b.text for row in (message.reply_markup.inline_keyboard if message and message.reply_markup else ())
+             for b in row if b.callback_data == query.data),
+            None,
+        )
+        if message is None or not getattr(message, "text", None):
+            return
+        with contextlib.suppress(Exception):
+            await query.edit_message_text(f"{message.text}\n\n✓ {chosen}" if chosen else message.text)
+
+    async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with self._turn(update, context):
+            replies = await self.conversations.unusable(person_of(update), "gateway_unsupported_content")
+        await self._send(update, context, replies)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # Log the kind of failure, never the message text (it is personal data).
+        logger.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
+
+
+async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
+    """Run until `stop` is set: long polling, or a webhook when a public URL is configured."""
+    application = Gateway(settings).build_application()
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        if settings.webhook_url:
+            secret = settings.webhook_secret or secrets.token_urlsafe(32)
+            path = "telegram"
+            await application.updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=path,
+                webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
+                secret_token=secret,
+            )
+            logger.info("gateway: webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
+        else:
+            await application.updater.start_polling(drop_pending_updates=False)
+            logger.info("gateway: long polling %s", settings.telegram_api_url)
+        await stop.wait()
+        await application.updater.stop()
+        await application.stop()

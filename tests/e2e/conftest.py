@@ -1,0 +1,88 @@
+"""The whole stack for end-to-end tests: fake Bot API → real gateway → real Rasa → real actions.
+
+Rasa starts once per session (TensorFlow's start-up is the slow part); every test uses its own
+Telegram user, so conversations never mix.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.db import Database, migrate
+from bot.intake.store import IntakeStore
+from bot.rasa_model import train_model
+from bot.stack import Stack
+from tests.e2e.fake_telegram import FakeTelegram, TelegramUser, free_port
+
+_user_ids = itertools.count(7000001)
+
+
+class Harness:
+    def __init__(self, settings: Settings, telegram: FakeTelegram) -> None:
+        self.settings = settings
+        self.telegram = telegram
+        self.model = train_model(settings)
+        self.stack = Stack(settings, self.model)
+        self.store = IntakeStore(Database(settings.app_database_url))
+
+    def start(self) -> None:
+        self.stack.start_actions()
+        self.stack.start_rasa()
+        self.stack.start_gateway()
+
+    def restart(self) -> None:
+        """Stop every process and start them again, as after a crash or a deployment."""
+        self.stack.stop()
+        self.stack = Stack(self.settings, self.model)
+        self.start()
+
+    def user(self, language_code: str | None = "en", first_name: str = "Test") -> TelegramUser:
+        return TelegramUser(self.telegram, next(_user_ids), first_name=first_name, language_code=language_code)
+
+    def intake_of(self, user: TelegramUser) -> dict | None:
+        return self.store.get(f"telegram:{user.user_id}")
+
+
+def e2e_settings(tmp: Path, telegram: FakeTelegram, **overrides: object) -> Settings:
+    rasa_port = free_port()
+    values: dict[str, object] = dict(
+        var_dir=tmp,
+        database_url=f"sqlite:///{tmp / 'lotse.db'}",
+        tracker_store_url=f"sqlite:///{tmp / 'tracker.db'}",
+        telegram_token=telegram.token,
+        telegram_api_url=telegram.base_url,
+        webhook_url="",
+        rasa_port=rasa_port,
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        action_port=free_port(),
+        rasa_token="e2e-token",
+        log_level="INFO",
+    )
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    telegram = FakeTelegram()
+    telegram.start()
+    tmp = tmp_path_factory.mktemp("stack")
+    settings = e2e_settings(tmp, telegram)
+    migrate(settings.app_database_url)
+    harness = Harness(settings, telegram)
+    try:
+        harness.start()
+        yield harness
+    finally:
+        harness.stack.stop()
+        telegram.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)

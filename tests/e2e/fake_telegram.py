@@ -1,0 +1,228 @@
+"""A fake Telegram Bot API server on loopback, and scripted users who talk to the bot through it.
+
+It speaks the real HTTP protocol python-telegram-bot uses (`POST /bot<token>/<method>` with
+form-encoded parameters whose values are JSON), so the real Application runs unchanged.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+BOT_USER = {"id": 900000001, "is_bot": True, "first_name": "Lotse", "username": "lotse_test_bot",
+            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class BotMessage:
+    message_id: int
+    chat_id: int
+    text: str
+    buttons: list[dict[str, str]]  # [{text, callback_data}]
+    edited: bool = False
+
+
+@dataclass
+class FakeTelegram:
+    token: str = "123456:TEST-TOKEN"
+    port: int = field(default_factory=free_port)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[BotMessage] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next_update = 1
+        self._next_message = 1
+        self._server: uvicorn.Server | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- the Bot API side -------------------------------------------------------------------
+    async def _endpoint(self, request: Request) -> JSONResponse:
+        token, method = request.path_params["token"], request.path_params["method"]
+        if token != self.token:
+            return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401)
+        form = await request.form() if request.method == "POST" else request.query_params
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            try:
+                params[key] = json.loads(value)
+            except (TypeError, ValueError):
+                params[key] = value
+        with self._lock:
+            self.calls.append((method, params))
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return JSONResponse({"ok": True, "result": True})
+        result = await handler(params)
+        return JSONResponse({"ok": True, "result": result})
+
+    async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return BOT_USER
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 2.0)
+        while True:
+            with self._lock:
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                if self.updates or time.monotonic() >= deadline:
+                    return list(self.updates)
+            await asyncio.sleep(0.02)
+
+    def _message_json(self, message: BotMessage) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "message_id": message.message_id, "date": int(time.time()), "text": message.text,
+            "chat": {"id": message.chat_id, "type": "private"}, "from": BOT_USER,
+        }
+        if message.buttons:
+            result["reply_markup"] = {"inline_keyboard": [[b] for b in message.buttons]}
+        return result
+
+    @staticmethod
+    def _buttons(markup: Any) -> list[dict[str, str]]:
+        if not markup:
+            return []
+        return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            message = BotMessage(self._next_message, int(params["chat_id"]), str(params["text"]),
+                                 self._buttons(params.get("reply_markup")))
+            self._next_message += 1
+            self.sent.append(message)
+        return self._message_json(message)
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            message = next(m for m in self.sent if m.message_id == int(params["message_id"]))
+            message.text = str(params["text"])
+            message.buttons = self._buttons(params.get("reply_markup"))
+            message.edited = True
+        return self._message_json(message)
+
+    # --- the test side ----------------------------------------------------------------------
+    def push_update(self, update: dict[str, Any]) -> None:
+        with self._lock:
+            update["update_id"] = self._next_update
+            self._next_update += 1
+            self.updates.append(update)
+
+    def messages_to(self, chat_id: int) -> list[BotMessage]:
+        with self._lock:
+            return [m for m in self.sent if m.chat_id == chat_id]
+
+    def calls_of(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [params for name, params in self.calls if name == method]
+
+    def start(self) -> None:
+        app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        threading.Thread(target=self._server.run, daemon=True).start()
+        while not self._server.started:
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.should_exit = True
+
+
+class TurnTimeout(AssertionError):
+    pass
+
+
+@dataclass
+class TelegramUser:
+    """A person in a private chat with the bot."""
+
+    telegram: FakeTelegram
+    user_id: int
+    first_name: str = "Test"
+    language_code: str | None = "en"
+
+    def __post_init__(self) -> None:
+        self._seen = len(self.telegram.messages_to(self.user_id))
+
+    @property
+    def chat(self) -> dict[str, Any]:
+        return {"id": self.user_id, "type": "private", "first_name": self.first_name}
+
+    @property
+    def sender(self) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
+        if self.language_code:
+            user["language_code"] = self.language_code
+        return user
+
+    def _message(self, **content: Any) -> dict[str, Any]:
+        return {"message_id": int(time.time() * 1000) % 2**31, "date": int(time.time()),
+                "chat": self.chat, "from": self.sender, **content}
+
+    def _push_and_wait(self, update: dict[str, Any], timeout: float) -> list[BotMessage]:
+        self.telegram.push_update(update)
+        return self.wait_for_replies(timeout)
+
+    def wait_for_replies(self, timeout: float = 60.0, quiet: float = 0.6) -> list[BotMessage]:
+        """The bot's messages of this turn: waits for the first, then until the bot is quiet."""
+        deadline = time.monotonic() + timeout
+        last_count, last_change = self._seen, time.monotonic()
+        while time.monotonic() < deadline:
+            count = len(self.telegram.messages_to(self.user_id))
+            if count != last_count:
+                last_count, last_change = count, time.monotonic()
+            elif count > self._seen and time.monotonic() - last_change >= quiet:
+                replies = self.telegram.messages_to(self.user_id)[self._seen:]
+                self._seen = count
+                return replies
+            time.sleep(0.02)
+        raise TurnTimeout(f"user {self.user_id}: no reply within {timeout} s")
+
+    def say(self, text: str, timeout: float = 60.0) -> list[BotMessage]:
+        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else None
+        content: dict[str, Any] = {"text": text}
+        if entities:
+            content["entities"] = entities
+        return self._push_and_wait({"message": self._message(**content)}, timeout)
+
+    def send_sticker(self) -> list[BotMessage]:
+        sticker = {"file_id": "CAAC-sticker", "file_unique_id": "u1", "width": 512, "height": 512,
+                   "is_animated": False, "is_video": False, "type": "regular"}
+        return self._push_and_wait({"message": self._message(sticker=sticker)}, 60.0)
+
+    def send_location(self) -> list[BotMessage]:
+        return self._push_and_wait({"message": self._message(location={"latitude": 51.45, "longitude": 6.63})}, 60.0)
+
+    def press_data(self, message: BotMessage, data: str) -> list[BotMessage]:
+        query = {"id": f"q{time.monotonic_ns()}", "from": self.sender, "chat_instance": str(self.user_id),
+                 "data": data, "message": self.telegram._message_json(message)}
+        return self._push_and_wait({"callback_query": query}, 60.0)
+
+    def press(self, title: str, replies: list[BotMessage]) -> list[BotMessage]:
+        """Press the button titled `title` on the latest of `replies` that has it."""
+        for message in reversed(replies):
+            for button in message.buttons:
+                if button["text"] == title:
+                    return self.press_data(message, button["callback_data"])
+        offered = [b["text"] for m in replies for b in m.buttons]
+        raise AssertionError(f"no button {title!r}; offered: {offered}")
