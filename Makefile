@@ -68,6 +68,9 @@ test: setup validate train  ## everything CI runs
 	$(APP_PY) -m pytest -q
 	$(LOTSE) rasa-test
 
+bench-eligibility: setup  ## profile-evaluations per second of every programme, 10,000 generated profiles, one core
+	$(APP_PY) benchmarks/bench_eligibility.py
+
 clean:  ## remove environments, models and local data
 	rm -rf $(VENVS) models var
 

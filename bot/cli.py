@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from bot.config import Settings, load_settings
+from bot.eligibility import cli as eligibility_cli
 
 TOKEN_HELP = """\
 No Telegram bot token is set (TELEGRAM_BOT_TOKEN).
@@ -194,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(func=cmd_db_upgrade)
+
+    eligibility_cli.register(commands)
 
     intakes = commands.add_parser("intakes", help="stored intakes").add_subparsers(dest="intakes_command", required=True)
     export = intakes.add_parser("export", help="print every intake in the intake-record format")

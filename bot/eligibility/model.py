@@ -1,0 +1,176 @@
+"""Compiled rule objects and the fixed vocabularies they use.
+
+Everything here is built once by the loader and then only read; evaluation never
+touches YAML or parses static dates again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Mapping
+
+MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
+RESULTS = (MET, NOT_MET, UNKNOWN)
+
+ELIGIBLE, NOT_ELIGIBLE, NEEDS_REVIEW = "eligible", "not_eligible", "needs_review"
+
+# Residence status codes of the intake record (docs: shared design "intake-record").
+STATUS_LABELS_DE: Mapping[str, str] = {
+    "gestattung": "Aufenthaltsgestattung (§ 55 AsylG)",
+    "duldung": "Duldung (§ 60a AufenthG)",
+    "duldung_ausbildung": "Ausbildungsduldung (§ 60c AufenthG)",
+    "duldung_beschaeftigung": "Beschäftigungsduldung (§ 60d AufenthG)",
+    "duldung_ungeklaerte_identitaet": "Duldung für Personen mit ungeklärter Identität (§ 60b AufenthG)",
+    "ae_schutz": "Aufenthaltserlaubnis § 25 Abs. 1/2 AufenthG",
+    "ae_abschiebungsverbot": "Aufenthaltserlaubnis § 25 Abs. 3 AufenthG",
+    "ae_25_5": "Aufenthaltserlaubnis § 25 Abs. 5 AufenthG",
+    "ae_24": "Aufenthaltserlaubnis § 24 AufenthG (vorübergehender Schutz)",
+    "ae_104c": "Chancen-Aufenthaltsrecht § 104c AufenthG",
+    "ae_sonstige": "sonstige Aufenthaltserlaubnis",
+    "niederlassungserlaubnis": "Niederlassungserlaubnis",
+    "fiktionsbescheinigung": "Fiktionsbescheinigung (§ 81 AufenthG)",
+    "eu_citizen": "Unionsbürger/EWR/Schweiz",
+    "german_citizen": "deutsche Staatsangehörigkeit",
+}
+STATUS_CODES = frozenset(STATUS_LABELS_DE)
+# The person's own "I don't know" is a code of its own and always yields `unknown`.
+STATUS_UNKNOWN = "unknown"
+
+CERTAINTIES = ("F", "L", "I", "?")  # found in source, law not re-read, inference, open
+
+
+class ReadOnlyDict(dict):
+    """A dict that refuses changes.
+
+    Reason dicts are memoised and shared between results (that is what makes evaluation
+    fast), so they must not be changed in place; `dict(reason)` gives a private copy.
+    JSON encoding treats it as a plain dict, and copy/deepcopy/pickle give plain dicts.
+    """
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("eligibility results are shared and read-only; copy with dict(...)")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return dict, (dict(self),)
+
+    def __copy__(self) -> dict:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        from copy import deepcopy
+        return {key: deepcopy(value, memo) for key, value in self.items()}
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    certainty: str
+    url: str | None = None
+    legal_ref: str | None = None
+
+    def cite(self) -> str:
+        parts = [p for p in (self.legal_ref, self.title, self.url) if p]
+        return "; ".join(parts) + f" [{self.certainty}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One criterion's decision, before it is put into the result dict."""
+    result: str
+    detail: str
+    person: str
+    person_args: Mapping[str, Any] = field(default_factory=dict)
+    source: str | None = None  # overrides the criterion's own source (e.g. per region entry)
+
+
+@dataclass(frozen=True)
+class RegionEntry:
+    ags: str
+    name: str
+    source: Source
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class FundingRound:
+    id: str
+    name: str
+    valid_from: date
+    valid_to: date | None          # None: open-ended
+    region: tuple[str, ...] | None  # AGS prefixes; None: the whole programme region
+    uncertain: str | None           # German reason, or None when the round is certain
+    source: Source
+    criteria: tuple[Any, ...] = ()
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def serves(self, ags_prefix: str) -> bool:
+        return self.region is None or ags_prefix in self.region
+
+
+@dataclass(frozen=True)
+class Module:
+    id: str
+    names: Mapping[str, str]
+    offered_in: tuple[str, ...]
+    offered_in_uncertain: tuple[str, ...]
+    valid_from: date | None
+    valid_to: date | None
+    uncertain: str | None
+    source: Source
+    criteria: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class StaffCheck:
+    detail: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Programme:
+    id: str
+    kind: str                       # "programme" or "referral"
+    names: Mapping[str, str]
+    operator: str
+    team: str | None
+    region: tuple[RegionEntry, ...]  # empty: nationwide (referrals only)
+    rounds: tuple[FundingRound, ...]
+    after_last_round: Verdict | None
+    criteria: tuple[Any, ...]
+    modules: tuple[Module, ...]
+    staff_checks: tuple[StaffCheck, ...]
+    sources: Mapping[str, Source]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validation problem: where (file and path inside it) and what."""
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{where}: {self.message}"
+
+
+class CatalogError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("invalid programme catalog:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What one YAML field may hold; see validate.py for the kinds."""
+    kind: str
+    required: bool = False
+    choices: tuple[Any, ...] = ()
+    schema: Mapping[str, "FieldSpec"] | None = None
