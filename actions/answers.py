@@ -6,9 +6,11 @@ from typing import Any
 
 # Intents that are requests, not answers: the form steps aside and a rule handles them.
 INTERRUPTIONS = frozenset({
-    "ask_help", "request_human", "change_language", "restart", "go_back", "repeat",
+    "ask_help", "request_human", "change_language", "start_over", "go_back", "repeat",
     "correct_field", "greet", "thank", "goodbye",
 })
+# Intents that answer a question rather than interrupt it ("English please" when asked for a language).
+ANSWERING_INTENTS: dict[str, frozenset[str]] = {"language": frozenset({"change_language"})}
 # Below this confidence an "interruption" is more likely an answer the model has not seen.
 INTERRUPTION_CONFIDENCE = 0.7
 MAX_ANSWER_LENGTH = 500
@@ -22,9 +24,11 @@ class Answer:
     slot: str | None = None  # set by a button: which question it answers
     value: str | None = None
 
-    @property
-    def is_interruption(self) -> bool:
-        return self.slot is None and self.intent in INTERRUPTIONS and self.confidence >= INTERRUPTION_CONFIDENCE
+    def interrupts(self, question: str) -> bool:
+        """Whether this message is a request rather than an answer to `question`."""
+        if self.slot is not None or self.confidence < INTERRUPTION_CONFIDENCE:
+            return False
+        return self.intent in INTERRUPTIONS and self.intent not in ANSWERING_INTENTS.get(question, ())
 
     @property
     def is_dont_know(self) -> bool:

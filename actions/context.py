@@ -49,7 +49,7 @@ def channel_of(tracker: Tracker) -> str:
     return (tracker.latest_message.get("metadata") or {}).get("channel") or tracker.sender_id.split(":", 1)[0]
 
 
-def say(dispatcher: CollectingDispatcher, name: str, language: str, **values: Any) -> None:
+def say(dispatcher: CollectingDispatcher, name: str, language: str, /, **values: Any) -> None:
     message = render(name, language, deployment(), **values)
     dispatcher.utter_message(text=message["text"], buttons=message.get("buttons", []))
 

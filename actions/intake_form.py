@@ -44,7 +44,7 @@ class ValidateIntakeForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if answer.slot == "language" or (answer.slot and answer.slot in PARSERS and answer.slot != requested):
             return [SlotSet(answer.slot, answer.value)]
-        if requested is None or requested not in PARSERS or answer.is_interruption:
+        if requested is None or requested not in PARSERS or answer.interrupts(requested):
             return []
         # The raw answer stands in the slot until validation replaces it with a parsed value.
         return [SlotSet(requested, RAW_ANSWER)]

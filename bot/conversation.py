@@ -21,7 +21,7 @@ COMMANDS = {
     "language": "/change_language",
     "help": "/ask_help",
     "human": "/request_human",
-    "restart": "/restart",
+    "restart": "/start_over",
 }
 
 
@@ -54,12 +54,17 @@ class Conversations:
 
     async def _to_rasa(self, person: Person, message: str) -> list[Reply]:
         try:
-            return await self.rasa.send(person.conversation_id, message, person.metadata())
-        except RasaUnavailable:
-            logger.exception("Rasa did not answer")
-            language = normalise_language_code(person.language_code) or DEFAULT_LANGUAGE
-            message_dict = render("gateway_rasa_unavailable", language, self.deployment)
-            return [Reply(text=message_dict["text"])]
+            replies = await self.rasa.send(person.conversation_id, message, person.metadata())
+        except RasaUnavailable as error:
+            logger.error("Rasa did not answer: %s", type(error.__cause__).__name__)
+            replies = []
+        if replies:
+            return replies
+        # Every turn ends with something to say; silence means a part failed. Never leave the
+        # person waiting without a word.
+        logger.error("no reply from Rasa for a turn of a %s conversation", person.channel)
+        language = normalise_language_code(person.language_code) or DEFAULT_LANGUAGE
+        return [Reply(text=render("gateway_rasa_unavailable", language, self.deployment)["text"])]
 
     async def text(self, person: Person, text: str) -> list[Reply]:
         if not text.strip():

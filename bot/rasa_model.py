@@ -47,6 +47,9 @@ def train_model(settings: Settings, force: bool = False) -> Path:
         "--fixed-model-name", target.name.removesuffix(".tar.gz"),
     ]
     subprocess.run(command, check=True, cwd=PROJECT_ROOT, stdout=sys.stdout, stderr=sys.stderr)
+    for stale in MODELS_DIR.glob("lotse-*.tar.gz"):  # each is ~90 MB; only the current one is used
+        if stale != target:
+            stale.unlink()
     return target
 
 

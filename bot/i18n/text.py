@@ -36,7 +36,7 @@ def placeholder_names(message: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(message) if name}
 
 
-def localise(message: str, language: str, **values: object) -> str:
+def localise(message: str, language: str, /, **values: object) -> str:
     """Translate `message` into `language` and fill its `{placeholders}`.
 
     In right-to-left languages every filled-in value (a name, a number, a date) is wrapped in a

@@ -39,6 +39,6 @@ def render_message(message: Message, language: str, deployment: Deployment, valu
     return rendered
 
 
-def render(name: str, language: str, deployment: Deployment, **values: Any) -> dict[str, Any]:
+def render(name: str, language: str, deployment: Deployment, /, **values: Any) -> dict[str, Any]:
     """The response `name` as a message dict (`text`, optional `buttons`) in `language`."""
     return render_message(response_catalog().get(name), language, deployment, values)

@@ -137,10 +137,15 @@ class FakeTelegram:
 
     def start(self) -> None:
         app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        # ws="none": rasa-sdk pins websockets 10, which uvicorn's websocket support cannot use.
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", ws="none")
         self._server = uvicorn.Server(config)
-        threading.Thread(target=self._server.run, daemon=True).start()
+        thread = threading.Thread(target=self._server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
         while not self._server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the fake Telegram Bot API server did not start")
             time.sleep(0.02)
 
     def stop(self) -> None:

@@ -125,3 +125,8 @@ async def test_empty_and_huge_answers_are_rejected(text: str) -> None:
     slots, messages = await run_form(tracker("first_name", text, language="en", consent="yes"))
     assert slots["first_name"] is None
     assert messages
+
+
+async def test_asking_for_a_language_answers_the_language_question() -> None:
+    slots, _ = await run_form(tracker("language", "English please", intent="change_language", confidence=0.99))
+    assert slots["language"] == "en"

@@ -1,0 +1,64 @@
+"""The application database: migrations match the models; intakes export in the record format."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bot.db import Base, Database, migrate
+from bot.intake.store import IntakeStore
+
+
+def test_migrations_create_exactly_the_models(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'app.db'}")
+    migrate(database.url)
+    with database.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == [], f"models and migrations differ; add a migration: {differences}"
+
+
+def _store_two_intakes(url: str) -> None:
+    migrate(url)
+    store = IntakeStore(Database(url))
+    store.save_answers("telegram:1", "telegram", {"language": "ar", "first_name": "Amal", "birth_date": "2001",
+                                                   "municipality": {"ags": "05170024", "name": "Moers"}}, "yes")
+    store.complete("telegram:1")
+    store.save_answers("console:2", "console", {"language": "de", "first_name": "Jonas",
+                                                 "residence_status": "unknown"}, "yes")
+    store.save_answers("console:3", "console", {"language": "de", "first_name": "Never"}, "no")
+
+
+def _export(url: str, fmt: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "intakes", "export", "--format", fmt],
+                            env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+def test_export_jsonl_in_the_intake_record_format(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    _store_two_intakes(url)
+    records = [json.loads(line) for line in _export(url, "jsonl").splitlines()]
+    assert len(records) == 2  # nothing was stored without consent
+    amal = next(r for r in records if r["first_name"] == "Amal")
+    assert amal["status"] == "completed" and amal["completed_at"].endswith("Z")
+    assert amal["municipality"] == {"ags": "05170024", "name": "Moers"}
+    assert amal["birth_date"] == "2001" and amal["language"] == "ar" and amal["channel"] == "telegram"
+    assert amal["consent"]["processing"] is True and amal["consent"]["version"]
+    assert amal["id"] != "telegram:1"  # a stable id of its own, not the Telegram id
+    jonas = next(r for r in records if r["first_name"] == "Jonas")
+    assert jonas["residence_status"] == "unknown" and jonas["status"] == "started" and jonas["municipality"] is None
+
+
+def test_export_csv_has_one_row_per_intake_and_flat_columns(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    _store_two_intakes(url)
+    rows = list(csv.DictReader(io.StringIO(_export(url, "csv"))))
+    assert len(rows) == 2
+    assert {"id", "municipality.ags", "consent.processing", "birth_date"} <= set(rows[0])
+    assert {row["municipality.ags"] for row in rows} == {"05170024", ""}
