@@ -11,7 +11,7 @@ RASA_BIN  := $(RASA)/bin/rasa
 PYTHON310  = $(shell scripts/find-python310)
 
 .PHONY: help setup run chat train test test-unit test-e2e validate rasa-test catalogs lock clean \
-        bench-eligibility nlu-report
+        bench-eligibility bench-roundtrip nlu-report
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -70,6 +70,12 @@ test: setup validate train  ## everything CI runs
 
 bench-eligibility: setup  ## profile-evaluations per second of every programme, 10,000 generated profiles, one core
 	$(APP_PY) benchmarks/bench_eligibility.py
+
+bench-roundtrip: train  ## message round trip (p50/p95) over whole intakes through the real stack, and memory per process
+	$(APP_PY) benchmarks/bench_roundtrip.py
+
+nlu-report: setup  ## intent/entity F1 per language on the held-out sets, against Rasa's default pipeline
+	$(APP_PY) benchmarks/nlu_report.py
 
 clean:  ## remove environments, models and local data
 	rm -rf $(VENVS) models var

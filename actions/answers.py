@@ -10,7 +10,10 @@ INTERRUPTIONS = frozenset({
     "correct_field", "greet", "thank", "goodbye",
 })
 # Intents that answer a question rather than interrupt it ("English please" when asked for a language).
-ANSWERING_INTENTS: dict[str, frozenset[str]] = {"language": frozenset({"change_language"})}
+_NAMES_A_LANGUAGE = frozenset({"change_language"})
+ANSWERING_INTENTS: dict[str, frozenset[str]] = {
+    "language": _NAMES_A_LANGUAGE, "languages": _NAMES_A_LANGUAGE, "contact_language": _NAMES_A_LANGUAGE,
+}
 # Below this confidence an "interruption" is more likely an answer the model has not seen.
 INTERRUPTION_CONFIDENCE = 0.7
 MAX_ANSWER_LENGTH = 500

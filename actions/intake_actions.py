@@ -1,4 +1,4 @@
-"""Actions around the intake form: finishing, starting again, going back, explaining."""
+"""Actions around the intake form: asking, finishing, starting again, going back, explaining."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -9,10 +9,16 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import in_thread, intake_store, say, tracker_language
-from actions.questions import PARSERS
+from actions.context import deployment, in_thread, intake_store, say, tracker_language
+from actions.eligibility import show_eligibility
+from actions.questions import FORM_SLOTS, QUESTION_BY_SLOT, skip_updates
+from bot.intake.fields import FIELD_SLOTS, summary
+from bot.messages import response_catalog
 
-FORM_SLOTS = tuple(PARSERS)
+
+def explanation_for(slot: Any) -> str:
+    name = f"explain_{slot}"
+    return name if name in response_catalog() else "explain_generic"
 
 
 class ActionSubmitIntake(Action):
@@ -25,7 +31,9 @@ class ActionSubmitIntake(Action):
             await in_thread(intake_store().delete, tracker.sender_id)
             say(dispatcher, "consent_declined", language)
             return []
-        await in_thread(intake_store().complete, tracker.sender_id)
+        record = await in_thread(intake_store().complete, tracker.sender_id)
+        if record is not None:
+            await show_eligibility(dispatcher, tracker.sender_id, record, language)
         say(dispatcher, "intake_complete", language, first_name=tracker.get_slot("first_name"))
         return []
 
@@ -54,22 +62,29 @@ class ActionRestartIntake(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         await in_thread(intake_store().delete, tracker.sender_id)
         say(dispatcher, "restarted", tracker_language(tracker))
-        cleared = [SlotSet(slot, None) for slot in FORM_SLOTS if slot != "language"]
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("failed_attempts", 0), *cleared]
+        cleared = {slot: None for slot in (*FORM_SLOTS, "stated_age") if slot != "language"}
+        cleared.update(skip_updates({"language": tracker.get_slot("language"), **cleared}))
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("failed_attempts", 0),
+                *(SlotSet(slot, value) for slot, value in cleared.items())]
 
 
 class ActionGoBack(Action):
-    """Back to the previous question, or to a named one ("change my date of birth")."""
+    """Back to the previous question, or to a named field ("change my date of birth")."""
 
     def name(self) -> str:
         return "action_go_back"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        target = _named_field(tracker) or _previous_question(tracker)
-        if target is None:
+        named = next(tracker.get_latest_entity_values("field"), None)
+        slots = FIELD_SLOTS.get(named) if named else _previous_question(tracker)
+        if not slots:
             return []
-        # The form asks for empty slots only, so the old answer is cleared to be asked again.
-        return [SlotSet(target, None), SlotSet("requested_slot", target), SlotSet("failed_attempts", 0)]
+        # The form asks for empty slots only, so the old answers are cleared to be asked again;
+        # the summary is shown again once they are answered.
+        cleared = {slot: None for slot in (*slots, "confirmed")}
+        cleared.update(skip_updates({**tracker.slots, **cleared}))
+        return [SlotSet("requested_slot", slots[0]), SlotSet("failed_attempts", 0),
+                *(SlotSet(slot, value) for slot, value in cleared.items())]
 
 
 class ActionExplainQuestion(Action):
@@ -77,23 +92,8 @@ class ActionExplainQuestion(Action):
         return "action_explain_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        requested = tracker.get_slot("requested_slot")
-        say(dispatcher, f"explain_{requested}" if requested in PARSERS else "explain_generic", tracker_language(tracker))
+        say(dispatcher, explanation_for(tracker.get_slot("requested_slot")), tracker_language(tracker))
         return []
-
-
-def _named_field(tracker: Tracker) -> str | None:
-    named = next(tracker.get_latest_entity_values("field"), None)
-    return named if named in FORM_SLOTS and named != "language" else None
-
-
-def _previous_question(tracker: Tracker) -> str | None:
-    requested: Any = tracker.get_slot("requested_slot")
-    answered = [slot for slot in FORM_SLOTS if tracker.get_slot(slot) is not None]
-    if requested in FORM_SLOTS:
-        earlier = [slot for slot in FORM_SLOTS[: FORM_SLOTS.index(requested)] if slot in answered]
-        return earlier[-1] if earlier else None
-    return answered[-1] if answered else None
 
 
 class ActionFallback(Action):
@@ -119,8 +119,25 @@ class AskQuestion(Action, ABC):
         return f"action_ask_{self.slot}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        say(dispatcher, f"ask_{self.slot}", tracker_language(tracker))
+        language = tracker_language(tracker)
+        if self.slot == "residence_kind":
+            kind = "duldung" if tracker.get_slot("residence_status") == "duldung" else "permit"
+            say(dispatcher, f"ask_residence_kind_{kind}", language)
+        elif self.slot == "confirmed":
+            lines = summary(tracker.slots, language, deployment())
+            say(dispatcher, "ask_confirmed", language, summary="\n".join(f"• {label}: {value}" for _, label, value in lines),
+                summary_fields=[(field, label) for field, label, _ in lines])
+        else:
+            say(dispatcher, f"ask_{self.slot}", language, conversation_language=language)
         return []
+
+
+def _previous_question(tracker: Tracker) -> tuple[str, ...] | None:
+    requested = tracker.get_slot("requested_slot")
+    answered = [s for s in FORM_SLOTS if tracker.get_slot(s) not in (None, "n/a") and s != "language"]
+    if requested in QUESTION_BY_SLOT:
+        answered = [s for s in answered if FORM_SLOTS.index(s) < FORM_SLOTS.index(requested)]
+    return (answered[-1],) if answered else None
 
 
 # One subclass per question; the SDK registers every Action subclass by its name().

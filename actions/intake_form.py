@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import MAX_ANSWER_LENGTH, Answer, read_answer
 from actions.context import channel_of, deployment, in_thread, intake_store, language_of, say, today
-from actions.questions import PARSERS, Context
+from actions.questions import QUESTION_BY_SLOT, Context, skip_updates
 from bot.intake.answers import record_fields
 from bot.parsing import AnswerError
 
@@ -42,9 +42,9 @@ class ValidateIntakeForm(FormValidationAction):
         """
         answer = read_answer(tracker.latest_message)
         requested = tracker.get_slot("requested_slot")
-        if answer.slot == "language" or (answer.slot and answer.slot in PARSERS and answer.slot != requested):
+        if answer.slot == "language" or (answer.slot in QUESTION_BY_SLOT and answer.slot != requested):
             return [SlotSet(answer.slot, answer.value)]
-        if requested is None or requested not in PARSERS or answer.interrupts(requested):
+        if requested not in QUESTION_BY_SLOT or answer.interrupts(requested):
             return []
         # The raw answer stands in the slot until validation replaces it with a parsed value.
         return [SlotSet(requested, RAW_ANSWER)]
@@ -53,20 +53,22 @@ class ValidateIntakeForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         answer = read_answer(tracker.latest_message)
-        context = Context(today=today(), deployment=deployment())
-        to_validate = [slot for slot in tracker.slots_to_validate() if slot in PARSERS]
+        to_validate = [slot for slot in tracker.slots_to_validate() if slot in QUESTION_BY_SLOT]
         events: list[EventType] = []
         updated: dict[str, Any] = {}
         for slot in to_validate:
             slot_answer = answer if tracker.slots[slot] == RAW_ANSWER else _button_answer(slot, tracker.slots[slot])
+            slots = {**tracker.slots, **updated}
+            context = Context(today(), deployment(), language_of(slots, tracker.latest_message.get("metadata")), slots)
             outcome = self._parse(slot, slot_answer, context)
             if isinstance(outcome, AnswerError):
-                events += self._reject(slot, outcome, dispatcher, tracker, updated)
+                events += self._reject(slot, outcome, dispatcher, context)
                 continue
             updated[slot] = outcome.value
             updated.update(outcome.extra or {})
         if updated:
             updated["failed_attempts"] = 0
+            updated.update(skip_updates({**tracker.slots, **updated}))
             events += [SlotSet(name, value) for name, value in updated.items()]
             await self._store(tracker, updated)
         return events
@@ -78,19 +80,16 @@ class ValidateIntakeForm(FormValidationAction):
         if not answer.text:
             return AnswerError("empty")
         try:
-            return PARSERS[slot](answer, context)
+            return QUESTION_BY_SLOT[slot].parse(answer, context)
         except AnswerError as error:
             return error
 
     @staticmethod
-    def _reject(
-        slot: str, error: AnswerError, dispatcher: CollectingDispatcher, tracker: Tracker, updated: dict[str, Any]
-    ) -> list[EventType]:
-        language = language_of({**tracker.slots, **updated}, tracker.latest_message.get("metadata"))
-        say(dispatcher, f"error_{error.code}", language, **{k: str(v) for k, v in error.details.items()})
-        failures = int(tracker.get_slot("failed_attempts") or 0) + 1
+    def _reject(slot: str, error: AnswerError, dispatcher: CollectingDispatcher, context: Context) -> list[EventType]:
+        say(dispatcher, f"error_{error.code}", context.language, **{k: str(v) for k, v in error.details.items()})
+        failures = int(context.slots.get("failed_attempts") or 0) + 1
         if failures >= EXPLAIN_AFTER_FAILURES:
-            say(dispatcher, f"explain_{slot}", language)
+            say(dispatcher, f"explain_{slot}", context.language)
             failures = 0
         return [SlotSet(slot, None), SlotSet("failed_attempts", failures)]
 

@@ -1,56 +1,142 @@
-"""How each intake question turns an answer into a slot value.
+"""The intake's questions: in which order they are asked, when they apply, and how an answer
+becomes a slot value.
 
 A parser returns the value to store, or raises `AnswerError`; its code names the message the
-person gets (`error_<code>`) before the question is asked again.
+person gets (`error_<code>`) before the question is asked again. Questions that do not apply
+to a person (the kind of Duldung for someone without one) hold `SKIPPED`, so that Rasa's form,
+which asks for empty slots in domain order, never asks them.
 """
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from actions.answers import Answer
 from bot.deployment import Deployment
+from bot.i18n import SUPPORTED_LANGUAGES, localise
+from bot.messages import response_catalog
 from bot.parsing import AnswerError
 from bot.parsing.choices import parse_language
-from bot.parsing.dates import parse_birth_date
+from bot.parsing.countries import STATELESS, country_codes, parse_nationality
+from bot.parsing.dates import parse_birth_date, parse_partial_date
 from bot.parsing.names import parse_first_name
+from bot.parsing.numbers import parse_count, parse_phone
+from bot.parsing.options import match_level, match_option
 from bot.parsing.places import match_municipality
 from bot.parsing.residence import RESIDENCE_STATUS_CODES, parse_residence_status
-from bot.i18n import SUPPORTED_LANGUAGES
+from bot.parsing.spoken import parse_spoken_languages
 
 UNKNOWN = "unknown"
+SKIPPED = "n/a"
+NONE = "none"
+MAX_SCHOOL_YEARS = 25
+_YES_NO = {"affirm": "yes", "deny": "no", "dont_know": UNKNOWN}
 
 
 @dataclass(frozen=True)
 class Context:
     today: datetime.date
     deployment: Deployment
+    language: str
+    slots: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Parsed:
-    value: str
-    extra: dict[str, object] | None = None  # further slots the answer fills (e.g. a stated age)
+    value: Any
+    extra: dict[str, Any] | None = None  # further slots the answer fills (e.g. a stated age)
 
 
 Parser = Callable[[Answer, Context], Parsed]
+Condition = Callable[[dict[str, Any]], bool]
 
 
-def _button_value(answer: Answer, allowed: object) -> str | None:
-    if answer.value is not None and answer.value in allowed:  # type: ignore[operator]
-        return answer.value
-    return None
+def _always(slots: dict[str, Any]) -> bool:
+    return True
 
 
+@dataclass(frozen=True)
+class Question:
+    slot: str
+    parse: Parser
+    applies: Condition = _always
+
+
+# --- helpers ------------------------------------------------------------------------------------
+def _button_value(answer: Answer, slot: str) -> Any:
+    return answer.value if answer.slot == slot else None
+
+
+def _payload_value(payload: str) -> str | None:
+    """The value a fixed button stands for: /inform{"value": …}, or yes/no/unknown."""
+    if payload.startswith("/inform"):
+        return json.loads(payload.removeprefix("/inform")).get("value")
+    return _YES_NO.get(payload.lstrip("/"))
+
+
+def option_titles(response: str, language: str) -> dict[str, list[str]]:
+    """value → its button's title in the person's language, in English and in German."""
+    titles: dict[str, list[str]] = {}
+    for button in response_catalog().get(response).buttons:
+        value = _payload_value(button.payload)
+        if value is not None:
+            titles.setdefault(value, []).extend({button.title, localise(button.title, language), localise(button.title, "de")})
+    return titles
+
+
+def _choice(response: str) -> Parser:
+    """A closed question: a button, "I don't know", or words naming an option."""
+
+    def parse(answer: Answer, context: Context) -> Parsed:
+        slot = response.removeprefix("ask_")
+        pressed = _button_value(answer, slot)
+        if pressed is not None:
+            return Parsed(pressed)
+        if answer.is_dont_know:
+            return Parsed(UNKNOWN)
+        return Parsed(match_option(answer.text, option_titles(response, context.language), slot))
+
+    return parse
+
+
+def _yes_no(allow_unknown: bool = True) -> Parser:
+    def parse(answer: Answer, context: Context) -> Parsed:
+        value = _YES_NO.get(answer.intent or "") if answer.slot is None else None
+        if value is None or (value == UNKNOWN and not allow_unknown):
+            raise AnswerError("yes_no_unclear")
+        return Parsed(value)
+
+    return parse
+
+
+def _free_text(slot: str) -> Parser:
+    """Words the team reads (a profession, work experience); "no"/"none" means none."""
+
+    def parse(answer: Answer, context: Context) -> Parsed:
+        pressed = _button_value(answer, slot)
+        if pressed is not None or answer.intent == "deny":
+            return Parsed(pressed or NONE)
+        if answer.is_dont_know:
+            return Parsed(UNKNOWN)
+        if not any(ch.isalnum() for ch in answer.text):
+            raise AnswerError("text_unparsed")
+        return Parsed(answer.text.strip())
+
+    return parse
+
+
+# --- the questions ------------------------------------------------------------------------------
 def language(answer: Answer, context: Context) -> Parsed:
-    return Parsed(_button_value(answer, SUPPORTED_LANGUAGES) or parse_language(answer.text))
+    pressed = _button_value(answer, "language")
+    return Parsed(pressed if pressed in SUPPORTED_LANGUAGES else parse_language(answer.text))
 
 
 def consent(answer: Answer, context: Context) -> Parsed:
-    by_intent = {"affirm": "yes", "deny": "no"}
-    if answer.intent in by_intent and answer.slot is None:
-        return Parsed(by_intent[answer.intent])
+    if answer.slot is None and answer.intent in ("affirm", "deny"):
+        return Parsed(_YES_NO[answer.intent])
     raise AnswerError("consent_unclear")
 
 
@@ -60,30 +146,176 @@ def first_name(answer: Answer, context: Context) -> Parsed:
 
 def birth_date(answer: Answer, context: Context) -> Parsed:
     if answer.is_dont_know:
-        return Parsed(UNKNOWN)
+        return Parsed(UNKNOWN, {"stated_age": None})
     parsed = parse_birth_date(answer.text, context.today)
-    extra = {"stated_age": parsed.stated_age} if parsed.stated_age is not None else {"stated_age": None}
-    return Parsed(parsed.record_value(context.today), extra)
+    return Parsed(parsed.record_value(context.today), {"stated_age": parsed.stated_age})
+
+
+def birth_date_exact(answer: Answer, context: Context) -> Parsed:
+    value = _yes_no(allow_unknown=False)(answer, context).value
+    # "Yes, I know it": ask for the date once more. The question is not asked a second time.
+    return Parsed(value, {"birth_date": None} if value == "yes" else None)
+
+
+def nationality(answer: Answer, context: Context) -> Parsed:
+    pressed = _button_value(answer, "nationality")
+    if pressed in country_codes() or pressed == STATELESS:
+        return Parsed(pressed)
+    if answer.is_dont_know:
+        return Parsed(UNKNOWN)
+    return Parsed(parse_nationality(answer.text))
 
 
 def municipality(answer: Answer, context: Context) -> Parsed:
     if answer.is_dont_know:
         return Parsed(UNKNOWN)
-    ags = _button_value(answer, {m.ags for m in context.deployment.municipalities})
-    return Parsed(ags or match_municipality(answer.text, context.deployment.municipalities).ags)
+    pressed = _button_value(answer, "municipality")
+    if pressed and context.deployment.municipality(pressed):
+        return Parsed(pressed)
+    return Parsed(match_municipality(answer.text, context.deployment.municipalities).ags)
 
 
 def residence_status(answer: Answer, context: Context) -> Parsed:
     if answer.is_dont_know:
         return Parsed(UNKNOWN)
-    return Parsed(_button_value(answer, RESIDENCE_STATUS_CODES) or parse_residence_status(answer.text))
+    pressed = _button_value(answer, "residence_status")
+    return Parsed(pressed if pressed in RESIDENCE_STATUS_CODES else parse_residence_status(answer.text))
 
 
-PARSERS: dict[str, Parser] = {
-    "language": language,
-    "consent": consent,
-    "first_name": first_name,
-    "birth_date": birth_date,
-    "municipality": municipality,
-    "residence_status": residence_status,
-}
+def residence_kind(answer: Answer, context: Context) -> Parsed:
+    """Refines a Duldung or Aufenthaltserlaubnis; "I don't know" keeps the general code."""
+    response = "ask_residence_kind_duldung" if context.slots.get("residence_status") == "duldung" else "ask_residence_kind_permit"
+    pressed = _button_value(answer, "residence_kind")
+    if pressed is None and not answer.is_dont_know:
+        try:
+            pressed = parse_residence_status(answer.text)
+        except AnswerError:
+            pressed = match_option(answer.text, option_titles(response, context.language))
+    kind = pressed if pressed in RESIDENCE_STATUS_CODES and pressed != UNKNOWN else None
+    return Parsed(kind or UNKNOWN, {"residence_status": kind} if kind else None)
+
+
+def arrival_date(answer: Answer, context: Context) -> Parsed:
+    if answer.is_dont_know:
+        return Parsed(UNKNOWN)
+    date = parse_partial_date(answer.text, context.today)
+    if date is None:
+        raise AnswerError("date_unparsed")
+    if date.earliest > context.today:
+        raise AnswerError("date_in_future")
+    birth = str(context.slots.get("birth_date") or "")
+    if birth[:4].isdigit() and date.iso() < birth[: len(date.iso())]:
+        raise AnswerError("date_before_birth")
+    return Parsed(date.iso())
+
+
+def languages(answer: Answer, context: Context) -> Parsed:
+    pressed = _button_value(answer, "languages")
+    return Parsed([pressed] if pressed else parse_spoken_languages(answer.text))
+
+
+def german_level(answer: Answer, context: Context) -> Parsed:
+    level = match_level(answer.text) if answer.slot is None else None
+    return Parsed(level) if level else _choice("ask_german_level")(answer, context)
+
+
+def school_years(answer: Answer, context: Context) -> Parsed:
+    pressed = _button_value(answer, "school_years")
+    if pressed is not None:
+        return Parsed(int(pressed))
+    if answer.is_dont_know:
+        return Parsed(UNKNOWN)
+    if answer.intent == "deny":
+        return Parsed(0)
+    return Parsed(parse_count(answer.text, MAX_SCHOOL_YEARS))
+
+
+def school_certificate(answer: Answer, context: Context) -> Parsed:
+    try:
+        return _choice("ask_school_certificate")(answer, context)
+    except AnswerError:
+        return _free_text("school_certificate")(answer, context)  # "Tawjihi", "9th grade", …
+
+
+def contact_language(answer: Answer, context: Context) -> Parsed:
+    pressed = _button_value(answer, "contact_language")
+    if pressed:
+        return Parsed(pressed)
+    codes = parse_spoken_languages(answer.text)
+    return Parsed(codes[0])
+
+
+def phone(answer: Answer, context: Context) -> Parsed:
+    return Parsed(parse_phone(answer.text))
+
+
+def confirmed(answer: Answer, context: Context) -> Parsed:
+    if answer.slot is None and answer.intent == "affirm":
+        return Parsed("yes")
+    raise AnswerError("choice_unclear")
+
+
+def _is(slot: str, *values: Any) -> Condition:
+    return lambda slots: slots.get(slot) in values
+
+
+def _not(slot: str, *values: Any) -> Condition:
+    return lambda slots: slots.get(slot) not in values
+
+
+def _year_only(slots: dict[str, Any]) -> bool:
+    value = str(slots.get("birth_date") or "")
+    return len(value) == 4 and slots.get("stated_age") is None
+
+
+_NEEDS_NO_PERMIT = ("german_citizen", "eu_citizen")
+
+# The order in which questions are asked; the domain's `required_slots` lists the same slots.
+QUESTIONS: tuple[Question, ...] = (
+    Question("language", language),
+    Question("consent", consent),
+    Question("first_name", first_name),
+    Question("birth_date", birth_date),
+    Question("birth_date_exact", birth_date_exact, _year_only),
+    Question("gender", _choice("ask_gender")),
+    Question("nationality", nationality),
+    Question("municipality", municipality),
+    Question("in_reception_facility", _yes_no(), _not("nationality", "DE")),
+    Question("residence_status", residence_status, _not("nationality", "DE")),
+    Question("residence_kind", residence_kind, _is("residence_status", "duldung", "ae_sonstige")),
+    Question("employment_permitted", _yes_no(),
+             _not("residence_status", *_NEEDS_NO_PERMIT, "niederlassungserlaubnis", SKIPPED, None)),
+    Question("arrival_date", arrival_date, _not("residence_status", "german_citizen")),
+    Question("languages", languages),
+    Question("german_level", german_level),
+    Question("school_years", school_years),
+    Question("school_certificate", school_certificate),
+    Question("vocational_qualification", _free_text("vocational_qualification")),
+    Question("qualification_recognised", _choice("ask_qualification_recognised"),
+             _not("vocational_qualification", NONE, UNKNOWN, None)),
+    Question("work_experience", _free_text("work_experience")),
+    Question("goal", _choice("ask_goal")),
+    Question("childcare_needed", _yes_no(allow_unknown=False)),
+    Question("contact_method", _choice("ask_contact_method")),
+    Question("phone", phone, _is("contact_method", "phone")),
+    Question("contact_language", contact_language),
+    Question("interpreter_needed", _yes_no(), _not("contact_language", "de")),
+    Question("confirmed", confirmed),
+)
+QUESTION_BY_SLOT = {question.slot: question for question in QUESTIONS}
+FORM_SLOTS = tuple(QUESTION_BY_SLOT)
+
+
+def skip_updates(slots: dict[str, Any]) -> dict[str, Any]:
+    """Slot changes so that exactly the questions that apply are asked: questions that stopped
+    applying are marked skipped, skipped ones that apply again are emptied to be asked."""
+    updates: dict[str, Any] = {}
+    current = dict(slots)
+    for question in QUESTIONS:
+        applies = question.applies(current)
+        value = current.get(question.slot)
+        if not applies and value is None:
+            updates[question.slot] = current[question.slot] = SKIPPED
+        elif applies and value == SKIPPED:
+            updates[question.slot] = current[question.slot] = None
+    return updates

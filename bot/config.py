@@ -38,6 +38,8 @@ class Settings:
         default_factory=lambda: Path(_env("LOTSE_RASA_BIN", str(PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "rasa")))
     )
     log_level: str = field(default_factory=lambda: _env("LOTSE_LOG_LEVEL", "INFO").upper())
+    # A person who writes again after this long is welcomed back before the intake goes on.
+    welcome_back_after_hours: float = field(default_factory=lambda: float(_env("LOTSE_WELCOME_BACK_HOURS", "12")))
 
     @property
     def app_database_url(self) -> str:
@@ -70,6 +72,7 @@ class Settings:
             "ACTION_SERVER_PORT": str(self.action_port),
             "LOTSE_RASA_BIN": str(self.rasa_bin),
             "LOTSE_LOG_LEVEL": self.log_level,
+            "LOTSE_WELCOME_BACK_HOURS": str(self.welcome_back_after_hours),
         }
 
 

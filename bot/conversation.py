@@ -2,11 +2,15 @@
 send what the person did through here and show what comes back."""
 from __future__ import annotations
 
+import asyncio
+import datetime
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Settings
+from bot.db import Database
+from bot.db.last_seen import LastSeen
 from bot.deployment import Deployment, load_deployment
 from bot.i18n import normalise_language_code, DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.messages import render
@@ -40,9 +44,10 @@ class Conversations:
         self.settings = settings
         self.rasa = rasa
         self.deployment: Deployment = load_deployment(settings.deployment_file)
+        self.seen = LastSeen(Database(settings.app_database_url))
 
     async def language(self, person: Person) -> str:
-        chosen = await self.rasa.slot(person.conversation_id, "language")
+        chosen = (await self.rasa.state(person.conversation_id)).get("slots", {}).get("language")
         if chosen in SUPPORTED_LANGUAGES:
             return chosen
         return normalise_language_code(person.language_code) or DEFAULT_LANGUAGE
@@ -66,16 +71,38 @@ class Conversations:
         language = normalise_language_code(person.language_code) or DEFAULT_LANGUAGE
         return [Reply(text=render("gateway_rasa_unavailable", language, self.deployment)["text"])]
 
+    async def _welcome_back(self, person: Person) -> list[Reply] | None:
+        """After a long pause in the middle of the intake: welcome, and the open question again.
+
+        The message that brought the person back is not taken as an answer: days later, it is
+        more likely "hello" than the answer to a question they no longer see.
+        """
+        last_seen = await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
+        pause = self.settings.welcome_back_after_hours * 3600
+        if last_seen is None or (datetime.datetime.now(datetime.timezone.utc) - last_seen).total_seconds() < pause:
+            return None
+        state = await self.rasa.state(person.conversation_id)
+        slots = state.get("slots", {})
+        if state.get("active_loop") != "intake_form" or slots.get("consent") != "yes":
+            return None
+        welcome = await self.notice(person, "welcome_back", first_name=slots.get("first_name") or "")
+        return [welcome, *await self._to_rasa(person, "/repeat")]
+
     async def text(self, person: Person, text: str) -> list[Reply]:
+        if welcome := await self._welcome_back(person):
+            return welcome
         if not text.strip():
             return [await self.notice(person, "error_empty")]
         # A leading "/" would be read by Rasa as an intent payload: people never mean that.
         return await self._to_rasa(person, text.lstrip("/") or text)
 
     async def button(self, person: Person, payload: str) -> list[Reply]:
+        if welcome := await self._welcome_back(person):
+            return welcome
         return await self._to_rasa(person, payload)
 
     async def command(self, person: Person, name: str) -> list[Reply]:
+        await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
         if name == "privacy":
             return [await self.notice(person, "privacy_notice", controller=self.deployment.controller)]
         if name == "delete":

@@ -41,8 +41,8 @@ class RasaClient:
             if item.get("text") or item.get("buttons")
         ]
 
-    async def slot(self, sender: str, name: str) -> Any:
-        """One slot of a conversation, or None when Rasa cannot say."""
+    async def state(self, sender: str) -> dict[str, Any]:
+        """A conversation's slots and active form ({} when Rasa cannot say)."""
         try:
             response = await self._http.get(
                 f"{self.base_url}/conversations/{sender}/tracker",
@@ -50,8 +50,9 @@ class RasaClient:
             )
             response.raise_for_status()
         except httpx.HTTPError:
-            return None
-        return (response.json().get("slots") or {}).get(name)
+            return {}
+        tracker = response.json()
+        return {"slots": tracker.get("slots") or {}, "active_loop": (tracker.get("active_loop") or {}).get("name")}
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -60,3 +60,13 @@ class CallbackPayload(Base):
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Conversation(Base):
+    """A person's chat with Lotse on one channel: where to reach them, and when they last wrote."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)  # Rasa's sender id
+    channel: Mapped[str] = mapped_column(String(32))
+    last_seen_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -50,11 +50,11 @@ STATUS_REVIEW = N_("A staff member will check whether your residence status fits
 STATUS_MISSING = N_("We need to know your residence status to check this offer.")
 
 NATIONALITY_MET = N_("This offer is open to people with your nationality.")
-NATIONALITY_NOT_MET = N_("This offer is not open to citizens of {country}.")
+NATIONALITY_NOT_MET = N_("This offer is not open to citizens of this country: {country}.")
 NATIONALITY_REVIEW = N_("A staff member will check whether your nationality fits this offer.")
 NATIONALITY_MISSING = N_("We need to know your nationality to check this offer.")
 
-PROSPECT_MET = N_("Your prospects of being allowed to stay fit this offer.")
+PROSPECT_MET = N_("You have good chances of being allowed to stay in Germany. This fits the offer.")
 PROSPECT_NOT_MET = N_("This offer is for people with good prospects of being allowed to stay.")
 PROSPECT_REVIEW = N_("A staff member will check your prospects of being allowed to stay.")
 
@@ -62,8 +62,8 @@ FACILITY_MET = N_("You no longer live in a state reception centre, which fits th
 FACILITY_NOT_MET = N_("This offer starts once you no longer live in a state reception centre.")
 FACILITY_MISSING = N_("We need to know whether you still live in a reception centre.")
 
-WORK_MET = N_("Nothing we know of stops you from taking part because of work rules.")
-WORK_NOT_MET = N_("This offer is not open to people who are not allowed to work by law.")
+WORK_MET = N_("As far as we know, the work rules do not stop you from taking part.")
+WORK_NOT_MET = N_("This offer is only for people who are allowed to work.")
 WORK_WAITING = N_("You may not be allowed to work yet. A staff member will check.")
 WORK_REVIEW = N_("A staff member will check whether you are allowed to work.")
 
@@ -95,45 +95,42 @@ def _render_arg(name: str, value: object, locale: str | None) -> object:
     return value
 
 
-def _sentence(msgid: str, args: dict, gettext: Callable[[str], str], locale: str | None) -> str:
+def _sentence(msgid: str, args: dict, translate: Callable[[str], str], locale: str | None) -> str:
     rendered = {k: _render_arg(k, v, locale) for k, v in args.items()}
-    return gettext(msgid).format(**rendered)
+    return translate(msgid).format(**rendered)
 
 
-def _lines_for(entry: dict, gettext: Callable[[str], str], locale: str | None,
+def _lines_for(entry: dict, translate: Callable[[str], str], locale: str | None,
                all_reasons: bool) -> Iterable[str]:
-    name = gettext(entry["names"]["en"])
-    yield _sentence(OUTCOME[entry["outcome"]], {"programme": name}, gettext, locale)
+    name = translate(entry["names"]["en"])
+    yield _sentence(OUTCOME[entry["outcome"]], {"programme": name}, translate, locale)
     for reason in entry["reasons"]:
         if all_reasons or reason["result"] != "met":
-            yield _sentence(reason["person"], reason["person_args"], gettext, locale)
+            yield _sentence(reason["person"], reason["person_args"], translate, locale)
 
 
-def localize_result(result: dict, gettext: Callable[[str], str], locale: str | None = None,
+def localize_result(result: dict, translate: Callable[[str], str], locale: str | None = None,
                     all_reasons: bool = False) -> list[str]:
     """Render the person-facing sentences of an `evaluate` result.
 
     Per programme: its outcome, then the reasons that were not met or are unknown
-    (all reasons with `all_reasons=True`). Then one line per referral. `gettext`
+    (all reasons with `all_reasons=True`). Then one line per referral. `translate`
     translates msgids (and the English programme names); `locale` (e.g. "ar") makes
     dates and country names local via Babel.
     """
     lines: list[str] = []
     for entry in result["programmes"]:
-        lines.extend(_lines_for(entry, gettext, locale, all_reasons))
+        lines.extend(_lines_for(entry, translate, locale, all_reasons))
     names = {entry["id"]: entry["names"] for entry in result.get("referral_details", [])}
     for referral in result.get("referrals", []):
         if referral in names:
-            lines.append(_sentence(REFERRAL, {"programme": gettext(names[referral]["en"])},
-                                   gettext, locale))
+            lines.append(_sentence(REFERRAL, {"programme": translate(names[referral]["en"])},
+                                   translate, locale))
     return lines
 
 
 def extract_programme_names(fileobj, keywords, comment_tags, options):
-    """Babel extractor for `programmes/*.yml`: yields `names.en` as a msgid.
-
-    Register in a Babel mapping as `[bot.eligibility.messages:extract_programme_names: programmes/*.yml]`.
-    """
+    """Babel extractor for `programmes/*.yml`: yields `names.en` as a msgid (see babel.cfg)."""
     import yaml
 
     data = yaml.safe_load(fileobj) or {}

@@ -14,9 +14,10 @@ from bot.i18n.languages import (
     normalise_language_code,
 )
 from bot.i18n.catalog import Translator, translator
-from bot.i18n.text import format_date_for, isolate, localise
+from bot.i18n.text import bidi_safe, format_date_for, isolate, localise
 
 __all__ = [
+    "bidi_safe",
     "DEFAULT_LANGUAGE",
     "RTL_LANGUAGES",
     "SUPPORTED_LANGUAGES",

@@ -12,7 +12,11 @@ from bot.i18n.languages import RTL_LANGUAGES
 
 FIRST_STRONG_ISOLATE = "\u2068"
 POP_DIRECTIONAL_ISOLATE = "\u2069"
-_LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .,:/+\-()]*[A-Za-z0-9)]|[A-Za-z0-9]")
+# A run of Latin letters (with accents: "Beschäftigungsduldung"), digits and "§", with the spaces
+# and punctuation inside it ("§ 25 Abs. 2"), or a command ("/delete"). Brackets stay outside,
+# so an isolate never holds half a pair.
+_LATIN = "A-Za-z\u00c0-\u024f0-9§"
+_LATIN_RUN = re.compile(f"/?[{_LATIN}](?:[{_LATIN} .,:/+\\-]*[{_LATIN}])?")
 
 
 def isolate(value: str) -> str:
@@ -30,6 +34,11 @@ def _isolate_latin_runs(text: str) -> str:
         part if part.startswith(FIRST_STRONG_ISOLATE) else _LATIN_RUN.sub(lambda m: isolate(m.group(0)), part)
         for part in parts
     )
+
+
+def bidi_safe(text: str, language: str) -> str:
+    """Text translated elsewhere, made safe to show in a right-to-left language."""
+    return _isolate_latin_runs(text) if language in RTL_LANGUAGES else text
 
 
 def placeholder_names(message: str) -> set[str]:

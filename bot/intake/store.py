@@ -50,14 +50,22 @@ class IntakeStore:
                     answers[name] = value
             intake.answers = answers
 
-    def complete(self, conversation_id: str) -> bool:
+    def complete(self, conversation_id: str) -> dict[str, Any] | None:
+        """Mark the intake completed (once) and return its record; None if there is none."""
         with self.database.session() as session:
             intake = session.scalar(select(Intake).where(Intake.conversation_id == conversation_id))
             if intake is None:
-                return False
-            intake.status = "completed"
-            intake.completed_at = utcnow()
-            return True
+                return None
+            if intake.status == "started":
+                intake.status = "completed"
+                intake.completed_at = utcnow()
+            return to_record(intake)
+
+    def save_eligibility(self, conversation_id: str, result: dict[str, Any]) -> None:
+        with self.database.session() as session:
+            intake = session.scalar(select(Intake).where(Intake.conversation_id == conversation_id))
+            if intake is not None:
+                intake.answers = {**(intake.answers or {}), "eligibility": result}
 
     def delete(self, conversation_id: str) -> bool:
         with self.database.session() as session:

@@ -56,6 +56,9 @@ _NUMERIC_DMY = re.compile(r"\b(\d{1,2})\s*[./\-]\s*(\d{1,2})\s*[./\-]\s*(\d{4}|\
 _NUMERIC_YMD = re.compile(r"\b(\d{4})\s*[./\-]\s*(\d{1,2})\s*[./\-]\s*(\d{1,2})\b")
 _NUMERIC_MY = re.compile(r"\b(\d{1,2})\s*[./\-]\s*(\d{4})\b")
 _YEAR = re.compile(r"\b(1[89]\d{2}|2[01]\d{2})\b")
+# Afghans and Iranians often know their birth year in the Solar Hijri calendar (1375 ≈ 1996).
+_SOLAR_HIJRI_YEAR = re.compile(r"\b(13\d{2}|140\d)\b")
+SOLAR_HIJRI_OFFSET = 621  # 1 Farvardin falls on 20/21 March: most of year N is year N + 621
 _NUMBER = re.compile(r"\b(\d{1,3})\b")
 
 
@@ -88,7 +91,8 @@ def parse_partial_date(text: str, today: datetime.date) -> PartialDate | None:
         return _checked(PartialDate(year, month))
     year_match = _YEAR.search(value)
     if not year_match:
-        return None
+        hijri = _SOLAR_HIJRI_YEAR.search(value)
+        return PartialDate(int(hijri.group(1)) + SOLAR_HIJRI_OFFSET) if hijri else None
     year = int(year_match.group(1))
     month = next((n for word, n in _month_words().items() if re.search(rf"\b{re.escape(word)}\b", fold(value))), None)
     if month is None:

@@ -21,8 +21,14 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
+# Arabic and Persian/Pashto keyboards write some letters differently (ي/ی, ك/ک, أ/ا …);
+# people use both, so comparisons treat them as one.
+_ARABIC_SCRIPT_VARIANTS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "أ": "ا", "إ": "ا", "آ": "ا", "ۀ": "ه", "ة": "ه"})
+
+
 def fold(text: str) -> str:
-    """A comparison key: lower case, no accents, ß as ss, only letters, digits and spaces."""
-    text = unicodedata.normalize("NFKD", clean(text).casefold().replace("ß", "ss"))
+    """A comparison key: lower case, no accents, ß as ss, one form per Arabic-script letter,
+    only letters, digits and spaces."""
+    text = unicodedata.normalize("NFKD", clean(text).casefold().replace("ß", "ss").translate(_ARABIC_SCRIPT_VARIANTS))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^\w]+", " ", text).split())

@@ -61,6 +61,8 @@ def e2e_settings(tmp: Path, telegram: FakeTelegram, **overrides: object) -> Sett
         action_port=free_port(),
         rasa_token="e2e-token",
         log_level="INFO",
+        # Restarting every process takes longer than this; a normal turn takes far less.
+        welcome_back_after_hours=20 / 3600,
     )
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

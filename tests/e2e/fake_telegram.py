@@ -36,6 +36,7 @@ class BotMessage:
     text: str
     buttons: list[dict[str, str]]  # [{text, callback_data}]
     edited: bool = False
+    sent_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -168,6 +169,7 @@ class TelegramUser:
 
     def __post_init__(self) -> None:
         self._seen = len(self.telegram.messages_to(self.user_id))
+        self.turn_seconds: list[float] = []  # from the update to the turn's last reply
 
     @property
     def chat(self) -> dict[str, Any]:
@@ -185,8 +187,11 @@ class TelegramUser:
                 "chat": self.chat, "from": self.sender, **content}
 
     def _push_and_wait(self, update: dict[str, Any], timeout: float) -> list[BotMessage]:
+        pushed = time.monotonic()
         self.telegram.push_update(update)
-        return self.wait_for_replies(timeout)
+        replies = self.wait_for_replies(timeout)
+        self.turn_seconds.append(replies[-1].sent_at - pushed)
+        return replies
 
     def wait_for_replies(self, timeout: float = 60.0, quiet: float = 0.6) -> list[BotMessage]:
         """The bot's messages of this turn: waits for the first, then until the bot is quiet."""

@@ -1,10 +1,13 @@
-"""The foundation path, end to end: Telegram user → gateway → Rasa → actions → stored intake."""
+"""The intake end to end: Telegram user → gateway → Rasa → actions → stored intake."""
 from __future__ import annotations
 
 import re
 
+from bot.i18n import localise
+from bot.messages import response_catalog
 from tests.e2e.conftest import Harness
 from tests.e2e.fake_telegram import BotMessage, TelegramUser
+from tests.e2e.intake_driver import IntakeRun
 
 
 def texts(replies: list[BotMessage]) -> str:
@@ -17,62 +20,53 @@ def titles(replies: list[BotMessage]) -> list[str]:
 
 def test_german_intake_by_buttons(harness: Harness) -> None:
     user = harness.user(language_code="de", first_name="Amina")
-    replies = user.say("/start")
+    first = user.say("/start")
     # The first message greets in the client's language, with each language named in itself.
-    assert "Welche Sprache" in texts(replies)
-    assert {"Deutsch", "English", "العربية", "فارسی", "Türkçe", "Українська"} <= set(titles(replies))
+    assert "Welche Sprache" in texts(first)
+    assert {"Deutsch", "English", "العربية", "فارسی", "Türkçe", "Українська"} <= set(titles(first))
 
-    replies = user.press("Deutsch", replies)
-    assert "einverstanden" in texts(replies)
-    replies = user.press("Ja, einverstanden", replies)
-    assert "Vorname" in texts(replies)
-    replies = user.say("Amina")
-    assert "geboren" in texts(replies)
-    replies = user.say("17.04.2001")
-    assert "wohnst du" in texts(replies)
-    assert "Moers" in titles(replies)
-    replies = user.press("Moers", replies)
-    assert "Aufenthaltspapier" in texts(replies)
-    replies = user.press("Duldung", replies)
+    run = IntakeRun(user, "de", "Amina", prefer_buttons=True)
+    replies = run.complete()
     assert "Danke, Amina" in texts(replies)
 
     intake = harness.intake_of(user)
     assert intake is not None
-    assert intake["status"] == "completed"
-    assert intake["language"] == "de"
-    assert intake["first_name"] == "Amina"
-    assert intake["birth_date"] == "2001-04-17"
+    assert (intake["status"], intake["language"], intake["channel"]) == ("completed", "de", "telegram")
+    assert (intake["first_name"], intake["birth_date"], intake["gender"]) == ("Amina", "2001-04-17", "female")
+    assert intake["nationality"] == "AF"
     assert intake["municipality"] == {"ags": "05170024", "name": "Moers"}
-    assert intake["residence_status"] == "duldung"
+    assert intake["in_reception_facility"] is False
+    assert (intake["residence_status"], intake["employment_permitted"]) == ("duldung_ausbildung", "yes")
+    assert intake["arrival_date"] == "2022-03"
+    assert intake["languages"] == [{"code": "de", "level": None}] and intake["german_level"] == "A2"
+    assert intake["school_years"] == 0 and intake["school_certificate"] == {"code": "none", "text": None}
+    assert intake["vocational_qualification"] == {"text": "none", "qualification_recognised": None}
+    assert (intake["work_experience"], intake["goal"], intake["childcare_needed"]) == ("none", "ausbildung", True)
+    assert intake["contact"] == {"method": "telegram", "phone": None, "language": "de", "interpreter_needed": None}
     assert intake["consent"]["processing"] is True
-    assert intake["channel"] == "telegram"
+    # The pre-screening ran, was stored, and was explained in the chat.
+    assert {p["id"] for p in intake["eligibility"]["programmes"]} >= {"durchstarten-nrw", "kim-nrw"}
+    assert localise(response_catalog().get("eligibility_intro").text, "de") in texts(replies)
     # Every button press was answered, and the pressed keyboard was replaced by the choice.
-    assert len(harness.telegram.calls_of("answerCallbackQuery")) >= 4
+    assert len(harness.telegram.calls_of("answerCallbackQuery")) >= 15
     assert any(m.edited and "✓ Moers" in m.text for m in harness.telegram.messages_to(user.user_id))
 
 
 def test_english_intake_in_free_text(harness: Harness) -> None:
     user = harness.user(language_code="en", first_name="John")
-    replies = user.say("hello")
-    assert "Which language" in texts(replies)
-    replies = user.say("English please")
-    assert "Do you agree?" in texts(replies)
-    replies = user.say("yes, I agree")
-    assert "first name" in texts(replies)
-    replies = user.say("My name is John")
-    assert "born" in texts(replies)
-    replies = user.say("I was born on 3 March 1999")
-    assert "live" in texts(replies)
-    replies = user.say("I live in Kamp Lintfort")
-    assert "residence document" in texts(replies)
-    replies = user.say("I have an Aufenthaltsgestattung")
+    run = IntakeRun(user, "en", "John")
+    replies = run.complete()
     assert "Thank you, John" in texts(replies)
 
     intake = harness.intake_of(user)
     assert intake is not None
-    assert (intake["language"], intake["first_name"], intake["birth_date"]) == ("en", "John", "1999-03-03")
-    assert intake["municipality"] == {"ags": "05170020", "name": "Kamp-Lintfort"}
-    assert intake["residence_status"] == "gestattung"
+    assert (intake["language"], intake["first_name"], intake["birth_date"]) == ("en", "John", "2001-04-17")
+    assert (intake["gender"], intake["nationality"]) == ("female", "SY")
+    assert intake["municipality"] == {"ags": "05170024", "name": "Moers"}
+    assert intake["residence_status"] == "duldung_ausbildung"
+    assert intake["languages"] == [{"code": "ar", "level": None}, {"code": "en", "level": None}]
+    assert (intake["school_years"], intake["goal"]) == (9, "job")
+    assert intake["contact"] == {"method": "phone", "phone": "01761234567", "language": "en", "interpreter_needed": True}
     assert intake["status"] == "completed"
 
 
@@ -113,15 +107,25 @@ def test_bad_input_is_explained_and_asked_again(harness: Harness) -> None:
     assert "earlier question" in texts(replies)
     assert "When were you born?" in texts(replies)
 
+    # A year alone: is the exact date known? No: the year is kept.
     replies = user.say("2001")
-    assert "live" in texts(replies)
+    assert "Do you know the exact date" in texts(replies)
+    replies = user.press("No, only the year", replies)
+    assert "What is your gender?" in texts(replies)
+    replies = user.press("I prefer not to say", replies)
+    replies = user.say("Atlantis")
+    assert 'do not know the country "Atlantis"' in texts(replies)
+    replies = user.say("I am from Afghanistan")
+    assert "In which town" in texts(replies)
     replies = user.say("Berlin")
     assert 'do not know the place "Berlin"' in texts(replies)
     assert "Wesel" in titles(replies)
 
     intake = harness.intake_of(user)
     # Nothing already given was lost along the way.
-    assert intake is not None and intake["first_name"] == "Sara" and intake["birth_date"] == "2001"
+    assert intake is not None
+    assert (intake["first_name"], intake["birth_date"], intake["gender"]) == ("Sara", "2001", "undisclosed")
+    assert intake["nationality"] == "AF"
     assert intake["status"] == "started"
 
 
@@ -148,20 +152,24 @@ def test_declined_consent_stores_nothing(harness: Harness) -> None:
 def test_conversation_resumes_after_every_process_restarts(harness: Harness) -> None:
     user = harness.user(language_code="en")
     reach_birth_date_question(user)
-    harness.restart()
+    harness.restart()  # longer than the pause after which a person is welcomed back
+    replies = user.say("hello again")
+    assert "Welcome back, Sara!" in texts(replies)
+    assert "When were you born?" in texts(replies)
+    assert "Start again" in titles(replies)
     replies = user.say("17/4/2001")
-    assert "In which town" in texts(replies)
-    replies = user.press("Wesel", replies)
-    assert "residence document" in texts(replies)
+    assert "What is your gender?" in texts(replies)
+    replies = user.press("Female", replies)
+    assert "citizen" in texts(replies)
     intake = harness.intake_of(user)
     assert intake is not None
-    assert (intake["first_name"], intake["birth_date"]) == ("Sara", "2001-04-17")
-    assert intake["municipality"]["name"] == "Wesel"
+    assert (intake["first_name"], intake["birth_date"], intake["gender"]) == ("Sara", "2001-04-17", "female")
 
 
-def test_typing_is_shown_and_token_never_logged(harness: Harness) -> None:
+def test_typing_is_shown_and_nothing_personal_is_logged(harness: Harness) -> None:
     assert harness.telegram.calls_of("sendChatAction"), "no typing indicator was sent"
     token = harness.telegram.token
     for log in harness.stack.log_dir.glob("*.log"):
-        assert token not in log.read_text(errors="replace"), f"bot token leaked into {log.name}"
-        assert not re.search(r"My name is John", log.read_text(errors="replace")), f"message text in {log.name}"
+        content = log.read_text(errors="replace")
+        assert token not in content, f"bot token leaked into {log.name}"
+        assert not re.search(r"Sara|Amina|0176", content), f"personal data in {log.name}"

@@ -26,6 +26,7 @@ TODAY = datetime.date(2026, 11, 22)
         ("17 апреля 2001", "2001-04-17"),  # Russian genitive month
         ("5 mars 1999", "1999-03-05"),
         ("29.02.2004", "2004-02-29"),
+        ("متولد ۱۳۷۸", "1999"),  # a Solar Hijri year
     ],
 )
 def test_dates_people_write(text: str, expected: str) -> None:

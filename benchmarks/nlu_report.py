@@ -1,0 +1,149 @@
+"""`make nlu-report`: intent and entity F1 per language on the held-out test sets (tests/nlu/),
+the worst confusions, and the same figures for Rasa's default pipeline as a baseline.
+
+Both models are trained on nlu_data/data/nlu only (NLU part), so the test sentences are never
+seen in training. Prints a table; writes the raw Rasa reports to var/nlu-report/.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import yaml
+
+from bot.config import PROJECT_ROOT, load_settings
+from bot.i18n import SUPPORTED_LANGUAGES
+
+OUT = PROJECT_ROOT / "var" / "nlu-report"
+TEST_DIR = PROJECT_ROOT / "tests" / "nlu"
+# Rasa 3.6's suggested default pipeline (what `rasa init` writes), without a ResponseSelector.
+BASELINE_CONFIG = {
+    "recipe": "default.v1", "language": "xx",
+    "pipeline": [
+        {"name": "WhitespaceTokenizer"}, {"name": "RegexFeaturizer"}, {"name": "LexicalSyntacticFeaturizer"},
+        {"name": "CountVectorsFeaturizer"},
+        {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
+        {"name": "DIETClassifier", "epochs": 100, "constrain_similarities": True},
+        {"name": "EntitySynonymMapper"}, {"name": "FallbackClassifier", "threshold": 0.3},
+    ],
+    "policies": [{"name": "RulePolicy"}],
+}
+
+
+def rasa(*args: str) -> None:
+    subprocess.run([str(load_settings().rasa_bin), *args], check=True, cwd=PROJECT_ROOT,
+                   stdout=subprocess.DEVNULL)
+
+
+def merged_test_set() -> tuple[Path, dict[str, str]]:
+    """All languages' test sets in one file, and which language each text belongs to."""
+    merged: dict[str, list[str]] = defaultdict(list)
+    language_of: dict[str, str] = {}
+    for language in SUPPORTED_LANGUAGES:
+        data = yaml.safe_load((TEST_DIR / f"{language}.yml").read_text(encoding="utf-8"))
+        for block in data["nlu"]:
+            for line in block["examples"].strip().splitlines():
+                text = line.strip().removeprefix("- ").strip()
+                merged[block["intent"]].append(text)
+                language_of[_plain(text)] = language
+    path = OUT / "test.yml"
+    body = {"version": "3.1", "nlu": [{"intent": i, "examples": "".join(f"- {t}\n" for t in ts)} for i, ts in merged.items()]}
+    path.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path, language_of
+
+
+def _plain(text: str) -> str:
+    """The text without entity markup, as Rasa reports it."""
+    import re
+
+    text = re.sub(r"\[([^\]]+)\]\{[^}]*\}", r"\1", text)
+    return re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text).strip()
+
+
+def train_and_test(name: str, config: Path, test_set: Path) -> Path:
+    model_dir, results = OUT / name / "model", OUT / name / "results"
+    print(f"training {name} …", file=sys.stderr)
+    rasa("train", "nlu", "--config", str(config), "--nlu", "nlu_data/data/nlu", "--out", str(model_dir),
+         "--fixed-model-name", name)
+    rasa("test", "nlu", "--model", str(model_dir / f"{name}.tar.gz"), "--nlu", str(test_set), "--out", str(results),
+         "--successes", "--no-plot")
+    return results
+
+
+def f1_macro(pairs: list[tuple[str, str]]) -> float:
+    labels = {gold for gold, _ in pairs}
+    scores = []
+    for label in labels:
+        tp = sum(1 for g, p in pairs if g == label and p == label)
+        fp = sum(1 for g, p in pairs if g != label and p == label)
+        fn = sum(1 for g, p in pairs if g == label and p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def entity_f1(examples: list[dict]) -> float | None:
+    gold = {(e["text"], ent["entity"], ent.get("value")) for e in examples for ent in e.get("entities", [])}
+    predicted = {(e["text"], ent["entity"], ent.get("value")) for e in examples for ent in e.get("predicted_entities", [])}
+    if not gold:
+        return None
+    tp = len(gold & predicted)
+    precision = tp / len(predicted) if predicted else 0.0
+    recall = tp / len(gold)
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def evaluate(results: Path, language_of: dict[str, str]) -> dict[str, dict]:
+    examples = [*json.loads((results / "intent_errors.json").read_text()), *json.loads((results / "intent_successes.json").read_text())]
+    entity_examples = {}
+    for name in ("DIETClassifier_errors.json", "DIETClassifier_successes.json"):
+        path = results / name
+        if path.exists():
+            for example in json.loads(path.read_text()):
+                entity_examples[example["text"]] = example
+    by_language: dict[str, dict] = {}
+    for language in SUPPORTED_LANGUAGES:
+        mine = [e for e in examples if language_of.get(e["text"]) == language]
+        pairs = [(e["intent"], e["intent_prediction"]["name"]) for e in mine]
+        entities = [entity_examples[e["text"]] for e in mine if e["text"] in entity_examples]
+        confusions = Counter((g, p) for g, p in pairs if g != p)
+        by_language[language] = {"n": len(pairs), "intent_f1": f1_macro(pairs), "entity_f1": entity_f1(entities),
+                                 "confusions": confusions}
+    return by_language
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    test_set, language_of = merged_test_set()
+    baseline_config = OUT / "baseline-config.yml"
+    baseline_config.write_text(yaml.safe_dump(BASELINE_CONFIG, sort_keys=False))
+    ours = evaluate(train_and_test("lotse", PROJECT_ROOT / "nlu_data" / "config.yml", test_set), language_of)
+    baseline = evaluate(train_and_test("baseline", baseline_config, test_set), language_of)
+
+    def fmt(value: float | None) -> str:
+        return "  –  " if value is None else f"{value:.3f}"
+
+    print(f"\n{'lang':5} {'n':>4}  {'intent F1':>9} {'entity F1':>9}  | baseline: {'intent F1':>9} {'entity F1':>9}")
+    for language in SUPPORTED_LANGUAGES:
+        o, b = ours[language], baseline[language]
+        print(f"{language:5} {o['n']:>4}  {fmt(o['intent_f1']):>9} {fmt(o['entity_f1']):>9}  |           "
+              f"{fmt(b['intent_f1']):>9} {fmt(b['entity_f1']):>9}")
+    macro = sum(v["intent_f1"] for v in ours.values()) / len(ours)
+    macro_base = sum(v["intent_f1"] for v in baseline.values()) / len(baseline)
+    print(f"{'macro':5} {'':>4}  {macro:>9.3f} {'':>9}  |           {macro_base:>9.3f}")
+    worst = sum((v["confusions"] for v in ours.values()), Counter()).most_common(10)
+    print("\nworst confusions (gold → predicted: count), ours:")
+    for (gold, predicted), count in worst:
+        print(f"  {gold} → {predicted}: {count}")
+    below = [lang for lang, v in ours.items() if v["intent_f1"] < 0.90]
+    print(f"\ntarget: macro ≥ 0.95 ({'met' if macro >= 0.95 else 'NOT met'}), each ≥ 0.90 "
+          f"({'met' if not below else 'NOT met: ' + ', '.join(below)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""When each person last wrote: for welcoming them back after a long pause."""
+from __future__ import annotations
+
+import datetime
+
+from bot.db.models import Conversation, utcnow
+from bot.db.session import Database
+
+
+class LastSeen:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def touch(self, conversation_id: str, channel: str) -> datetime.datetime | None:
+        """Record a message now; return when the person wrote before (None: never)."""
+        with self.database.session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:
+                session.add(Conversation(id=conversation_id, channel=channel, last_seen_at=utcnow()))
+                return None
+            previous = conversation.last_seen_at
+            conversation.last_seen_at = utcnow()
+        if previous.tzinfo is None:  # SQLite gives back naive datetimes; we store UTC
+            previous = previous.replace(tzinfo=datetime.timezone.utc)
+        return previous

@@ -1,0 +1,89 @@
+"""Nationality from what people write: a country's name in any of our languages (CLDR, through
+Babel), an ISO code, a demonym ("Syrer", "سوري", "афганец"), or "stateless"."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from babel import Locale
+
+from bot.i18n.languages import SUPPORTED_LANGUAGES
+from bot.parsing import AnswerError
+from bot.parsing.text import fold
+
+STATELESS = "stateless"
+# CLDR "territories" include regions and groupings; these codes are not countries.
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "AQ"}
+
+# Demonyms CLDR does not carry, for the countries most people in the target group come from
+# (BAMF first applications 2015-2025). Lower case; matched as whole words after folding.
+_DEMONYMS: dict[str, tuple[str, ...]] = {
+    "SY": ("syrian", "syrer", "syrerin", "syrien", "syrienne", "سوري", "سورية", "سوريه", "سوری",
+           "suriyeli", "сириец", "сирийка", "сирієць", "сирійка", "sûrî", "سووری", "suuri"),
+    "AF": ("afghan", "afghanin", "afghane", "afghanische", "افغان", "افغانی", "افغانستانی", "أفغاني",
+           "afgan", "afganlı", "афганец", "афганка", "афганець", "afgani"),
+    "IQ": ("iraqi", "iraker", "irakerin", "irakien", "irakienne", "عراقي", "عراقی", "iraklı",
+           "иракец", "иракчанка", "іракець", "êraqî", "عێراقی"),
+    "IR": ("iranian", "iraner", "iranerin", "iranien", "iranienne", "ایرانی", "إيراني", "iranlı",
+           "иранец", "иранка", "іранець", "îranî", "ئێرانی"),
+    "ER": ("eritrean", "eritreer", "eritreerin", "érythréen", "érythréenne", "ኤርትራዊ", "ኤርትራዊት",
+           "إريتري", "اریتره‌ای", "eritreli", "эритреец", "eriteeri"),
+    "SO": ("somali", "somalier", "somalierin", "somalien", "somalienne", "صومالي", "سومالیایی",
+           "somalili", "сомалиец", "soomaali"),
+    "TR": ("turkish", "türke", "türkin", "turc", "turque", "تركي", "ترک", "türk", "турок", "турчанка",
+           "турець", "tirk"),
+    "UA": ("ukrainian", "ukrainer", "ukrainerin", "ukrainien", "ukrainienne", "ukraynalı", "украинец",
+           "украинка", "українець", "українка", "أوكراني", "اوکراینی"),
+    "RU": ("russian", "russe", "russin", "русский", "русская", "россиянин", "россиянка", "росіянин",
+           "rus", "روسي", "روس"),
+    "GE": ("georgian", "georgier", "georgierin", "géorgien", "грузин", "грузинка", "gürcü"),
+    "GN": ("guinean", "guineer", "guinéen", "guinéenne"),
+    "NG": ("nigerian", "nigerianer", "nigérian", "nigériane"),
+    "PK": ("pakistani", "pakistaner", "pakistanais", "پاکستانی", "باكستاني"),
+    "CO": ("colombian", "kolumbianer", "colombien", "colombienne"),
+    "VE": ("venezuelan", "venezolaner", "vénézuélien"),
+}
+_STATELESS_WORDS = ("stateless", "staatenlos", "ohne staatsangehörigkeit", "بدون", "عديم الجنسية",
+                    "بدون جنسية", "بی تابعیت", "بی‌تابعیت", "بې تابعیته", "без гражданства",
+                    "без громадянства", "vatansız", "apatride", "bê welatî", "bê hemwelatî", "بێ ڕەگەزنامە",
+                    "dhalasho la'aan", "ዜግነት የብለይን")
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES)
+
+
+@lru_cache(maxsize=1)
+def _names() -> list[tuple[str, str]]:
+    """(folded name, code), longest first, so "south sudan" wins over "sudan"."""
+    names: dict[str, str] = {}
+    for language in SUPPORTED_LANGUAGES:
+        territories = Locale.parse(language).territories
+        for code in country_codes():
+            if code in territories:
+                names.setdefault(fold(territories[code]), code)
+    for code, words in _DEMONYMS.items():
+        for word in words:
+            names.setdefault(fold(word), code)
+    return sorted(((name, code) for name, code in names.items() if len(name) >= 3), key=lambda item: -len(item[0]))
+
+
+def country_name(code: str, language: str) -> str:
+    return Locale.parse(language).territories.get(code, code)
+
+
+def parse_nationality(text: str) -> str:
+    folded = fold(text)
+    if not folded:
+        raise AnswerError("country_unknown", answer="")
+    if any(re.search(rf"(?:^|\s){re.escape(fold(word))}(?:$|\s)", folded) for word in _STATELESS_WORDS):
+        return STATELESS
+    # A bare ISO code only when written in capitals: "no" and "de" are words, "NO" and "DE" codes.
+    code = text.strip()
+    if len(code) == 2 and code.isupper() and code in country_codes():
+        return code
+    for name, code in _names():
+        if re.search(rf"(?:^|\s){re.escape(name)}(?:$|\s)", folded):
+            return code
+    raise AnswerError("country_unknown", answer=text.strip()[:40])

@@ -1,0 +1,66 @@
+"""Languages a person speaks, from names in any of our languages (CLDR, through Babel)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from babel import Locale
+
+from bot.i18n.languages import SUPPORTED_LANGUAGES
+from bot.parsing import AnswerError
+from bot.parsing.text import fold
+
+# Names people use that CLDR files under another code, or not at all.
+_EXTRA_NAMES = {
+    "dari": "fa", "دری": "fa", "farsi": "fa", "persian": "fa", "persisch": "fa", "kurdish": "ku",
+    "kurdisch": "ku", "kurdî": "ku", "kurmanci": "ku", "kurmanji": "ku", "kurmancî": "ku",
+    "sorani": "ckb", "سۆرانی": "ckb", "کوردی": "ku", "كردي": "ku", "tigrinya": "ti", "tigrigna": "ti",
+    "pashto": "ps", "pushto": "ps", "paschtu": "ps", "arabic": "ar", "arabisch": "ar", "عربي": "ar",
+    "عربی": "ar", "englisch": "en", "انجليزي": "en", "انگلیسی": "en", "deutsch": "de", "الماني": "de",
+    "ألماني": "de", "آلمانی": "de", "урду": "ur", "urdu": "ur", "tamazight": "ber",
+}
+# Codes whose CLDR names are too short or too common as words to match safely.
+_SKIP_CODES = {"und", "zxx", "mul", "mis"}
+
+
+@lru_cache(maxsize=1)
+def _names() -> list[tuple[str, str]]:
+    names: dict[str, str] = {}
+    for display in SUPPORTED_LANGUAGES:
+        for code, name in Locale.parse(display).languages.items():
+            if "_" in code or code in _SKIP_CODES:
+                continue
+            key = fold(name)
+            if len(key) >= 4:
+                names.setdefault(key, code)
+    names.update({fold(name): code for name, code in _EXTRA_NAMES.items()})
+    return sorted(names.items(), key=lambda item: -len(item[0]))
+
+
+def language_display_name(code: str, language: str) -> str:
+    return Locale.parse(language).languages.get(code, code)
+
+
+# Arabic, Persian and Kurdish write "and" as a prefix: "والإنجليزية" is "and English".
+_AND_PREFIX = re.compile(r"(?:^|(?<=\s))[وو](?=\S{3,})")
+
+
+def parse_spoken_languages(text: str) -> list[str]:
+    """Every language named in the text, in order of mention, without duplicates."""
+    folded = _AND_PREFIX.sub("", fold(text))
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for name, code in _names():
+        for match in re.finditer(rf"(?:^|\s)({re.escape(name)})(?=$|\s)", folded):
+            start, end = match.span(1)
+            if any(start < t_end and end > t_start for t_start, t_end in taken):
+                continue  # part of a longer name already found
+            taken.append((start, end))
+            found.append((start, code))
+    codes: list[str] = []
+    for _, code in sorted(found):
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise AnswerError("languages_unparsed")
+    return codes
