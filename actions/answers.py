@@ -9,10 +9,15 @@ INTERRUPTIONS = frozenset({
     "ask_help", "request_human", "change_language", "start_over", "go_back", "repeat",
     "correct_field", "greet", "thank", "goodbye",
 })
+EXPLICIT_REQUESTS = frozenset({"ask_help", "request_human", "change_language", "start_over"})
 # Intents that answer a question rather than interrupt it ("English please" when asked for a language).
 _NAMES_A_LANGUAGE = frozenset({"change_language"})
+# Names and free descriptions are often words that also greet or thank ("Selam", "Amani").
+_SOCIAL = frozenset({"greet", "thank", "goodbye"})
 ANSWERING_INTENTS: dict[str, frozenset[str]] = {
     "language": _NAMES_A_LANGUAGE, "languages": _NAMES_A_LANGUAGE, "contact_language": _NAMES_A_LANGUAGE,
+    "first_name": _SOCIAL, "vocational_qualification": _SOCIAL, "work_experience": _SOCIAL,
+    "contact_method": frozenset({"request_human"}),  # "by phone", "in person"
 }
 # Below this confidence an "interruption" is more likely an answer the model has not seen.
 INTERRUPTION_CONFIDENCE = 0.7
@@ -27,15 +32,28 @@ class Answer:
     slot: str | None = None  # set by a button: which question it answers
     value: str | None = None
 
-    def interrupts(self, question: str) -> bool:
-        """Whether this message is a request rather than an answer to `question`."""
+    def interrupts(self, question: str, repeated: bool = False) -> bool:
+        """Whether this message is a request rather than an answer to `question`.
+
+        A message sent again, word for word, is an answer unless it is an explicit request
+        (help, a person, another language, start over): the person insists, and reading it as
+        "hello" or "back" a second time would loop.
+        """
         if self.slot is not None or self.confidence < INTERRUPTION_CONFIDENCE:
+            return False
+        if repeated and self.intent not in EXPLICIT_REQUESTS:
             return False
         return self.intent in INTERRUPTIONS and self.intent not in ANSWERING_INTENTS.get(question, ())
 
     @property
     def is_dont_know(self) -> bool:
         return self.intent == "dont_know" and self.slot is None
+
+
+def repeats_previous_message(events: list[dict[str, Any]]) -> bool:
+    """Whether the latest user message has the same text as the one before it."""
+    texts = [e.get("text") or "" for e in events if e.get("event") == "user"][-2:]
+    return len(texts) == 2 and texts[0].strip().casefold() == texts[1].strip().casefold()
 
 
 def read_answer(latest_message: dict[str, Any]) -> Answer:

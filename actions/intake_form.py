@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.answers import MAX_ANSWER_LENGTH, Answer, read_answer
+from actions.answers import MAX_ANSWER_LENGTH, Answer, read_answer, repeats_previous_message
 from actions.context import channel_of, deployment, in_thread, intake_store, language_of, say, today
 from actions.questions import QUESTION_BY_SLOT, Context, skip_updates
 from bot.intake.answers import record_fields
@@ -44,7 +44,7 @@ class ValidateIntakeForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if answer.slot == "language" or (answer.slot in QUESTION_BY_SLOT and answer.slot != requested):
             return [SlotSet(answer.slot, answer.value)]
-        if requested not in QUESTION_BY_SLOT or answer.interrupts(requested):
+        if requested not in QUESTION_BY_SLOT or answer.interrupts(requested, repeats_previous_message(tracker.events)):
             return []
         # The raw answer stands in the slot until validation replaces it with a parsed value.
         return [SlotSet(requested, RAW_ANSWER)]

@@ -163,7 +163,8 @@ class IntakeRun:
             slot = self.asked(replies)
             assert slot is not None, f"{self.language}: no known question in {[m.text for m in replies]}"
             replies = answers[slot](replies)
-        raise AssertionError(f"{self.language}: the intake did not finish in {max_turns} turns")
+        last = [(t.person, [m.text[:80] for m in t.bot]) for t in self.turns[-4:]]
+        raise AssertionError(f"{self.language}: the intake did not finish in {max_turns} turns; last: {last}")
 
     def transcript(self) -> str:
         lines = [f"# Transcript: {language_name(self.language)} ({self.language})", "",

@@ -130,3 +130,19 @@ async def test_empty_and_huge_answers_are_rejected(text: str) -> None:
 async def test_asking_for_a_language_answers_the_language_question() -> None:
     slots, _ = await run_form(tracker("language", "English please", intent="change_language", confidence=0.99))
     assert slots["language"] == "en"
+
+
+async def test_a_name_that_is_also_a_greeting_is_a_name() -> None:
+    slots, _ = await run_form(tracker("first_name", "Selam", intent="greet", confidence=0.99, language="ti", consent="yes"))
+    assert slots["first_name"] == "Selam"
+
+
+async def test_a_message_sent_twice_is_an_answer_unless_it_is_an_explicit_request() -> None:
+    t = tracker("gender", "Female please", intent="go_back", confidence=0.99, language="en", consent="yes")
+    t.events.insert(0, {"event": "user", "text": "female please"})
+    slots, _ = await run_form(t)
+    assert slots["gender"] == "female"
+    t = tracker("first_name", "help", intent="ask_help", confidence=0.99, language="en", consent="yes")
+    t.events.insert(0, {"event": "user", "text": "help"})
+    slots, _ = await run_form(t)
+    assert "first_name" not in slots
