@@ -30,12 +30,12 @@ class ActionSubmitIntake(Action):
         if tracker.get_slot("consent") != "yes":
             await in_thread(intake_store().delete, tracker.sender_id)
             say(dispatcher, "consent_declined", language)
-            return []
+            return [SlotSet("intake_done", True)]
         record = await in_thread(intake_store().complete, tracker.sender_id)
         if record is not None:
             await show_eligibility(dispatcher, tracker.sender_id, record, language)
         say(dispatcher, "intake_complete", language, first_name=tracker.get_slot("first_name"))
-        return []
+        return [SlotSet("intake_done", True)]
 
 
 class ActionAfterIntake(Action):
@@ -64,7 +64,7 @@ class ActionRestartIntake(Action):
         say(dispatcher, "restarted", tracker_language(tracker))
         cleared = {slot: None for slot in (*FORM_SLOTS, "stated_age") if slot != "language"}
         cleared.update(skip_updates({"language": tracker.get_slot("language"), **cleared}))
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("failed_attempts", 0),
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("failed_attempts", 0), SlotSet("intake_done", False),
                 *(SlotSet(slot, value) for slot, value in cleared.items())]
 
 
