@@ -152,9 +152,23 @@ class IntakeRun:
                 return slot
         return None
 
-    def complete(self, max_turns: int = 40) -> list[BotMessage]:
+    def start(self) -> list[BotMessage]:
         replies = self.say("/start")
-        replies = self.press(language_name(self.language), replies)
+        return self.press(language_name(self.language), replies)
+
+    def answer_until(self, slot: str, replies: list[BotMessage], max_turns: int = 40) -> list[BotMessage]:
+        """Answer every question until `slot` is asked; returns the messages asking it."""
+        answers = self.answers()
+        for _ in range(max_turns):
+            asked = self.asked(replies)
+            if asked == slot:
+                return replies
+            assert asked is not None, f"{self.language}: no known question in {[m.text for m in replies]}"
+            replies = answers[asked](replies)
+        raise AssertionError(f"{self.language}: {slot} was not asked within {max_turns} turns")
+
+    def complete(self, max_turns: int = 40) -> list[BotMessage]:
+        replies = self.start()
         answers = self.answers()
         done = localise(response_catalog().get("intake_complete").text, self.language, first_name=self.name)[:15]
         for _ in range(max_turns):

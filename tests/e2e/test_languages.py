@@ -55,11 +55,7 @@ def test_complete_intake_in_every_language(harness: Harness, language: str) -> N
 def test_corrections_at_the_summary_return_to_the_summary(harness: Harness) -> None:
     user = harness.user(language_code="en")
     run = IntakeRun(user, "en", "Sara")
-    replies = run.say("/start")
-    replies = run.press("English", replies)
-    answers = run.answers()
-    while run.asked(replies) != "confirmed":
-        replies = answers[run.asked(replies)](replies)  # type: ignore[index]
+    replies = run.answer_until("confirmed", run.start())
     assert "Please check your answers" in texts(replies)
 
     replies = run.press("Change: Date of birth", replies)
@@ -85,11 +81,7 @@ def test_corrections_at_the_summary_return_to_the_summary(harness: Harness) -> N
 def test_switching_language_midway_keeps_every_answer(harness: Harness) -> None:
     user = harness.user(language_code="ar")
     run = IntakeRun(user, "ar", "أحمد")
-    replies = run.say("/start")
-    replies = run.press("العربية", replies)
-    answers = run.answers()
-    while run.asked(replies) != "residence_status":
-        replies = answers[run.asked(replies)](replies)  # type: ignore[index]
+    replies = run.answer_until("residence_status", run.start())
     replies = run.say("/language")
     replies = run.press("Français", replies)
     run.language = "fr"
