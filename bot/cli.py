@@ -74,6 +74,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         nonlocal stopping
         stopping = True
 
+    # Ctrl-C and a service manager's SIGTERM both stop everything cleanly. SIGINT is set
+    # explicitly: a process started in the background inherits it ignored.
+    signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
         while not stopping:
@@ -81,9 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             if dead:
                 print(f"{dead.name} stopped unexpectedly; see {dead.log_path}", file=sys.stderr)
                 return 1
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
+            time.sleep(0.5)
     finally:
         print("\nstopping …", file=sys.stderr)
         stack.stop()
