@@ -87,8 +87,9 @@ def f1_macro(pairs: list[tuple[str, str]]) -> float:
 
 
 def entity_f1(examples: list[dict]) -> float | None:
-    gold = {(e["text"], ent["entity"], ent.get("value")) for e in examples for ent in e.get("entities", [])}
-    predicted = {(e["text"], ent["entity"], ent.get("value")) for e in examples for ent in e.get("predicted_entities", [])}
+    """F1 over exact entity spans, as Rasa's own report counts them (before synonym mapping)."""
+    gold = {(e["text"], ent["entity"], ent["start"], ent["end"]) for e in examples for ent in e.get("entities", [])}
+    predicted = {(e["text"], ent["entity"], ent["start"], ent["end"]) for e in examples for ent in e.get("predicted_entities", [])}
     if not gold:
         return None
     tp = len(gold & predicted)
