@@ -23,9 +23,6 @@ class Translator:
     def gettext(self, message: str) -> str:
         return self._messages.get(message) or message
 
-    def has(self, message: str) -> bool:
-        return bool(self._messages.get(message))
-
 
 def read_catalog(path: Path) -> dict[str, str]:
     """Translated, non-fuzzy entries of one .po file."""
