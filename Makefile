@@ -72,7 +72,7 @@ bench-eligibility: setup  ## profile-evaluations per second of every programme, 
 	$(APP_PY) benchmarks/bench_eligibility.py
 
 bench-roundtrip: train  ## message round trip (p50/p95) over whole intakes through the real stack, and memory per process
-	$(APP_PY) benchmarks/bench_roundtrip.py
+	$(APP_PY) -m benchmarks.bench_roundtrip
 
 nlu-report: setup  ## intent/entity F1 per language on the held-out sets, against Rasa's default pipeline
 	$(APP_PY) benchmarks/nlu_report.py
