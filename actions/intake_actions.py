@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.context import deployment, in_thread, intake_store, say, tracker_language
 from actions.eligibility import show_eligibility
 from actions.questions import FORM_SLOTS, QUESTION_BY_SLOT, skip_updates
+from bot.intake.answers import UNANSWERED
 from bot.intake.fields import FIELD_SLOTS, summary
 from bot.messages import response_catalog
 
@@ -134,7 +135,7 @@ class AskQuestion(Action, ABC):
 
 def _previous_question(tracker: Tracker) -> tuple[str, ...] | None:
     requested = tracker.get_slot("requested_slot")
-    answered = [s for s in FORM_SLOTS if tracker.get_slot(s) not in (None, "n/a") and s != "language"]
+    answered = [s for s in FORM_SLOTS if tracker.get_slot(s) not in UNANSWERED and s != "language"]
     if requested in QUESTION_BY_SLOT:
         answered = [s for s in answered if FORM_SLOTS.index(s) < FORM_SLOTS.index(requested)]
     return (answered[-1],) if answered else None

@@ -9,7 +9,6 @@ which asks for empty slots in domain order, never asks them.
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from actions.answers import Answer
 from bot.deployment import Deployment
 from bot.i18n import SUPPORTED_LANGUAGES, localise
+from bot.intake.answers import SKIPPED
 from bot.messages import response_catalog
 from bot.parsing import AnswerError
 from bot.parsing.choices import parse_language
@@ -30,7 +30,6 @@ from bot.parsing.residence import RESIDENCE_STATUS_CODES, parse_residence_status
 from bot.parsing.spoken import parse_spoken_languages
 
 UNKNOWN = "unknown"
-SKIPPED = "n/a"
 NONE = "none"
 MAX_SCHOOL_YEARS = 25
 _YES_NO = {"affirm": "yes", "deny": "no", "dont_know": UNKNOWN}
@@ -70,18 +69,11 @@ def _button_value(answer: Answer, slot: str) -> Any:
     return answer.value if answer.slot == slot else None
 
 
-def _payload_value(payload: str) -> str | None:
-    """The value a fixed button stands for: /inform{"value": …}, or yes/no/unknown."""
-    if payload.startswith("/inform"):
-        return json.loads(payload.removeprefix("/inform")).get("value")
-    return _YES_NO.get(payload.lstrip("/"))
-
-
 def option_titles(response: str, language: str) -> dict[str, list[str]]:
     """value → its button's title in the person's language, in English and in German."""
     titles: dict[str, list[str]] = {}
     for button in response_catalog().get(response).buttons:
-        value = _payload_value(button.payload)
+        value = button.value
         if value is not None:
             titles.setdefault(value, []).extend({button.title, localise(button.title, language), localise(button.title, "de")})
     return titles

@@ -7,7 +7,9 @@ from typing import Any
 from bot.deployment import Deployment
 
 CONSENT_VERSION = "2026-11-v1"
-UNANSWERED = (None, "n/a")
+# The value of a question that does not apply to the person (actions/questions.py).
+SKIPPED = "n/a"
+UNANSWERED = (None, SKIPPED)
 
 # Slots whose value goes into the record unchanged, under the same name.
 PLAIN_FIELDS = (

@@ -2,10 +2,12 @@
 reads in the person's language (for the summary before the intake is sent)."""
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from bot.deployment import Deployment
 from bot.i18n import format_date_for, localise
+from bot.intake.answers import UNANSWERED
 from bot.messages import response_catalog
 from bot.parsing.countries import STATELESS, country_name
 from bot.parsing.spoken import language_display_name
@@ -32,20 +34,17 @@ FIELD_SLOTS: dict[str, tuple[str, ...]] = {
     "contact": ("contact_method", "phone", "contact_language", "interpreter_needed"),
 }
 SLOT_FIELD = {slot: field for field, slots in FIELD_SLOTS.items() for slot in slots}
-UNANSWERED = (None, "n/a")
 
 
 def _button_title(response: str, value: Any, language: str) -> str | None:
     """The translated title of the button that stands for `value` in a question."""
     for button in response_catalog().get(response).buttons:
-        if f'"value": "{value}"' in button.payload or f'"value":"{value}"' in button.payload:
+        if button.value == value:
             return localise(button.title, language)
     return None
 
 
 def _date(value: str, language: str) -> str:
-    import datetime
-
     if len(value) == 10:
         return format_date_for(datetime.date.fromisoformat(value), language)
     if len(value) == 7:

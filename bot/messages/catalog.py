@@ -1,6 +1,7 @@
 """Loading response definitions from the Rasa domain and from the application's own file."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -13,10 +14,21 @@ DOMAIN_DIR = PROJECT_ROOT / "nlu_data" / "domain"
 APP_MESSAGES = Path(__file__).with_name("messages.yml")
 
 
+# Payloads of fixed buttons that answer yes, no or "I don't know".
+_INTENT_VALUES = {"/affirm": "yes", "/deny": "no", "/dont_know": "unknown"}
+
+
 @dataclass(frozen=True)
 class Button:
     title: str
     payload: str
+
+    @property
+    def value(self) -> str | None:
+        """The answer the button stands for: the value of `/inform{"value": …}`, or yes/no/unknown."""
+        if self.payload.startswith("/inform"):
+            return json.loads(self.payload.removeprefix("/inform")).get("value")
+        return _INTENT_VALUES.get(self.payload)
 
 
 @dataclass(frozen=True)
