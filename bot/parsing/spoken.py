@@ -14,7 +14,7 @@ from bot.parsing.text import fold
 _EXTRA_NAMES = {
     "dari": "fa", "دری": "fa", "farsi": "fa", "persian": "fa", "persisch": "fa", "kurdish": "ku",
     "kurdisch": "ku", "kurdî": "ku", "kurmanci": "ku", "kurmanji": "ku", "kurmancî": "ku",
-    "sorani": "ckb", "سۆرانی": "ckb", "کوردی": "ku", "كردي": "ku", "tigrinya": "ti", "tigrigna": "ti",
+    "sorani": "ckb", "سۆرانی": "ckb", "کوردی": "ckb", "كردي": "ku", "tigrinya": "ti", "tigrigna": "ti",
     "pashto": "ps", "pushto": "ps", "paschtu": "ps", "arabic": "ar", "arabisch": "ar", "عربي": "ar",
     "عربی": "ar", "englisch": "en", "انجليزي": "en", "انگلیسی": "en", "deutsch": "de", "الماني": "de",
     "ألماني": "de", "آلمانی": "de", "урду": "ur", "urdu": "ur", "tamazight": "ber",
@@ -31,7 +31,9 @@ def _names() -> list[tuple[str, str]]:
             if "_" in code or code in _SKIP_CODES:
                 continue
             key = fold(name)
-            if len(key) >= 4:
+            # Short names match too many words; our own languages' names are always kept
+            # (Ge'ez script writes Somali in four letters: ሶማሊ).
+            if len(key) >= 4 or code in SUPPORTED_LANGUAGES:
                 names.setdefault(key, code)
     names.update({fold(name): code for name, code in _EXTRA_NAMES.items()})
     return sorted(names.items(), key=lambda item: -len(item[0]))
