@@ -9,7 +9,7 @@ from babel import Locale
 
 from bot.i18n.languages import SUPPORTED_LANGUAGES
 from bot.parsing import AnswerError
-from bot.parsing.text import fold
+from bot.parsing.text import find_phrases, fold
 
 STATELESS = "stateless"
 # CLDR "territories" include regions and groupings; these codes are not countries.
@@ -55,8 +55,8 @@ def country_codes() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _names() -> list[tuple[str, str]]:
-    """(folded name, code), longest first, so "south sudan" wins over "sudan"."""
+def _names() -> dict[str, str]:
+    """Folded country names and demonyms in every language → ISO code."""
     names: dict[str, str] = {}
     for language in SUPPORTED_LANGUAGES:
         territories = Locale.parse(language).territories
@@ -66,7 +66,7 @@ def _names() -> list[tuple[str, str]]:
     for code, words in _DEMONYMS.items():
         for word in words:
             names.setdefault(fold(word), code)
-    return sorted(((name, code) for name, code in names.items() if len(name) >= 3), key=lambda item: -len(item[0]))
+    return {name: code for name, code in names.items() if len(name) >= 3}
 
 
 def country_name(code: str, language: str) -> str:
@@ -83,7 +83,7 @@ def parse_nationality(text: str) -> str:
     code = text.strip()
     if len(code) == 2 and code.isupper() and code in country_codes():
         return code
-    for name, code in _names():
-        if re.search(rf"(?:^|\s){re.escape(name)}(?:$|\s)", folded):
-            return code
+    named = find_phrases(folded, _names())
+    if named:
+        return named[0]
     raise AnswerError("country_unknown", answer=text.strip()[:40])

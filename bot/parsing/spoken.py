@@ -8,7 +8,7 @@ from babel import Locale
 
 from bot.i18n.languages import SUPPORTED_LANGUAGES
 from bot.parsing import AnswerError
-from bot.parsing.text import fold
+from bot.parsing.text import find_phrases, fold
 
 # Names people use that CLDR files under another code, or not at all.
 _EXTRA_NAMES = {
@@ -24,7 +24,7 @@ _SKIP_CODES = {"und", "zxx", "mul", "mis"}
 
 
 @lru_cache(maxsize=1)
-def _names() -> list[tuple[str, str]]:
+def _names() -> dict[str, str]:
     names: dict[str, str] = {}
     for display in SUPPORTED_LANGUAGES:
         for code, name in Locale.parse(display).languages.items():
@@ -36,7 +36,7 @@ def _names() -> list[tuple[str, str]]:
             if len(key) >= 4 or code in SUPPORTED_LANGUAGES:
                 names.setdefault(key, code)
     names.update({fold(name): code for name, code in _EXTRA_NAMES.items()})
-    return sorted(names.items(), key=lambda item: -len(item[0]))
+    return names
 
 
 def language_display_name(code: str, language: str) -> str:
@@ -49,20 +49,7 @@ _AND_PREFIX = re.compile(r"(?:^|(?<=\s))[وو](?=\S{3,})")
 
 def parse_spoken_languages(text: str) -> list[str]:
     """Every language named in the text, in order of mention, without duplicates."""
-    folded = _AND_PREFIX.sub("", fold(text))
-    found: list[tuple[int, str]] = []
-    taken: list[tuple[int, int]] = []
-    for name, code in _names():
-        for match in re.finditer(rf"(?:^|\s)({re.escape(name)})(?=$|\s)", folded):
-            start, end = match.span(1)
-            if any(start < t_end and end > t_start for t_start, t_end in taken):
-                continue  # part of a longer name already found
-            taken.append((start, end))
-            found.append((start, code))
-    codes: list[str] = []
-    for _, code in sorted(found):
-        if code not in codes:
-            codes.append(code)
+    codes = list(dict.fromkeys(find_phrases(_AND_PREFIX.sub("", fold(text)), _names())))
     if not codes:
         raise AnswerError("languages_unparsed")
     return codes

@@ -26,6 +26,28 @@ def clean(text: str) -> str:
 _ARABIC_SCRIPT_VARIANTS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "أ": "ا", "إ": "ا", "آ": "ا", "ۀ": "ه", "ة": "ه"})
 
 
+def find_phrases(folded: str, table: dict[str, str]) -> list[str]:
+    """Values of the phrases of `table` (folded keys) named in folded text, in order of mention.
+
+    At each word the longest phrase wins ("south sudan" before "sudan"); a dictionary lookup
+    per word and length keeps this fast for tables of thousands of names.
+    """
+    words = folded.split()
+    longest = max((key.count(" ") + 1 for key in table), default=0)
+    found: list[str] = []
+    position = 0
+    while position < len(words):
+        for length in range(min(longest, len(words) - position), 0, -1):
+            value = table.get(" ".join(words[position : position + length]))
+            if value is not None:
+                found.append(value)
+                position += length
+                break
+        else:
+            position += 1
+    return found
+
+
 def fold(text: str) -> str:
     """A comparison key: lower case, no accents, ß as ss, one form per Arabic-script letter,
     only letters, digits and spaces."""
