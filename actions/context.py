@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.config import load_settings
 from bot.db import Database
 from bot.deployment import Deployment, load_deployment
-from bot.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, normalise_language_code
+from bot.i18n import conversation_language
 from bot.intake.store import IntakeStore
 from bot.messages import render
 
@@ -35,10 +35,7 @@ def today() -> datetime.date:
 
 def language_of(slots: dict[str, Any], metadata: dict[str, Any] | None) -> str:
     """The chosen language, else the Telegram client's if we speak it, else the default."""
-    chosen = slots.get("language")
-    if chosen in SUPPORTED_LANGUAGES:
-        return chosen
-    return normalise_language_code((metadata or {}).get("language_code")) or DEFAULT_LANGUAGE
+    return conversation_language(slots.get("language"), (metadata or {}).get("language_code"))
 
 
 def tracker_language(tracker: Tracker) -> str:

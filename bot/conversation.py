@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.last_seen import LastSeen
 from bot.deployment import Deployment, load_deployment
-from bot.i18n import normalise_language_code, DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.i18n import conversation_language
 from bot.messages import render
 from bot.privacy import forget_conversation
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply
@@ -48,9 +48,7 @@ class Conversations:
 
     async def language(self, person: Person) -> str:
         chosen = (await self.rasa.state(person.conversation_id)).get("slots", {}).get("language")
-        if chosen in SUPPORTED_LANGUAGES:
-            return chosen
-        return normalise_language_code(person.language_code) or DEFAULT_LANGUAGE
+        return conversation_language(chosen, person.language_code)
 
     async def notice(self, person: Person, name: str, **values: Any) -> Reply:
         """A message the application says itself, in the person's language."""
@@ -68,7 +66,7 @@ class Conversations:
         # Every turn ends with something to say; silence means a part failed. Never leave the
         # person waiting without a word.
         logger.error("no reply from Rasa for a turn of a %s conversation", person.channel)
-        language = normalise_language_code(person.language_code) or DEFAULT_LANGUAGE
+        language = conversation_language(None, person.language_code)
         return [Reply(text=render("gateway_rasa_unavailable", language, self.deployment)["text"])]
 
     async def _welcome_back(self, person: Person) -> list[Reply] | None:

@@ -10,6 +10,7 @@ from bot.i18n.languages import (
     DEFAULT_LANGUAGE,
     RTL_LANGUAGES,
     SUPPORTED_LANGUAGES,
+    conversation_language,
     language_name,
     normalise_language_code,
 )
@@ -18,6 +19,7 @@ from bot.i18n.text import bidi_safe, format_date_for, isolate, localise
 
 __all__ = [
     "bidi_safe",
+    "conversation_language",
     "DEFAULT_LANGUAGE",
     "RTL_LANGUAGES",
     "SUPPORTED_LANGUAGES",

@@ -30,6 +30,13 @@ def normalise_language_code(code: str | None) -> str | None:
     return primary if primary in SUPPORTED_LANGUAGES else None
 
 
+def conversation_language(chosen: str | None, client_code: str | None) -> str:
+    """The language to speak: the one chosen, else the client's if we speak it, else the default."""
+    if chosen in SUPPORTED_LANGUAGES:
+        return chosen  # type: ignore[return-value]
+    return normalise_language_code(client_code) or DEFAULT_LANGUAGE
+
+
 @lru_cache(maxsize=None)
 def language_name(code: str, in_language: str | None = None) -> str:
     """The language's name in `in_language` (default: in itself, as a picker shows it)."""
