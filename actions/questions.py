@@ -292,6 +292,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question("phone", phone, _is("contact_method", "phone")),
     Question("contact_language", contact_language),
     Question("interpreter_needed", _yes_no(), _not("contact_language", "de")),
+    Question("contact_time", _choice("ask_contact_time")),
     Question("confirmed", confirmed),
 )
 QUESTION_BY_SLOT = {question.slot: question for question in QUESTIONS}

@@ -31,7 +31,7 @@ FIELD_SLOTS: dict[str, tuple[str, ...]] = {
     "work_experience": ("work_experience",),
     "goal": ("goal",),
     "childcare_needed": ("childcare_needed",),
-    "contact": ("contact_method", "phone", "contact_language", "interpreter_needed"),
+    "contact": ("contact_method", "phone", "contact_language", "interpreter_needed", "contact_time"),
 }
 SLOT_FIELD = {slot: field for field, slots in FIELD_SLOTS.items() for slot in slots}
 
@@ -94,6 +94,8 @@ def display_value(field: str, slots: dict[str, Any], language: str, deployment: 
             parts.append(language_display_name(slots["contact_language"], language))
         if slots.get("interpreter_needed") == "yes":
             parts.append(localise("with interpreter", language))
+        if slots.get("contact_time") not in (*UNANSWERED, "unknown"):
+            parts.append(_button_title("ask_contact_time", slots["contact_time"], language) or slots["contact_time"])
         return ", ".join(parts)
     if field in ("gender", "german_level", "goal"):
         return _button_title(f"ask_{field}", value, language) or str(value)

@@ -108,6 +108,7 @@ class IntakeRun:
             "phone": lambda r: say(local_digits("0176 1234567", lang)),
             "contact_language": lambda r: press(language_name(lang), r),
             "interpreter_needed": lambda r: say(yes),
+            "contact_time": lambda r: say(button("Afternoons")),
             "confirmed": lambda r: press(button("Everything is correct"), r),
         }
 
@@ -141,6 +142,7 @@ class IntakeRun:
             "contact_method": pressing("Here on Telegram"),
             "contact_language": lambda r: press(language_name(self.language), r),
             "interpreter_needed": pressing("No"),
+            "contact_time": pressing("Mornings"),
             "confirmed": pressing("Everything is correct"),
         }
 

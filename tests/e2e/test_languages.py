@@ -28,7 +28,7 @@ def test_complete_intake_in_every_language(harness: Harness, language: str) -> N
     write_transcript(run)
 
     intake = harness.intake_of(user)
-    assert intake is not None and intake["status"] == "completed"
+    assert intake is not None and intake["status"] == "handed_off"
     assert intake["language"] == language
     assert intake["first_name"] == NAMES[language]
     assert intake["birth_date"] == "2001-04-17"
@@ -42,7 +42,7 @@ def test_complete_intake_in_every_language(harness: Harness, language: str) -> N
     assert intake["school_certificate"]["code"] == "lower_secondary"
     # Whoever talks with the team in German is not asked about an interpreter.
     assert intake["contact"] == {"method": "phone", "phone": "01761234567", "language": language,
-                                 "interpreter_needed": None if language == "de" else True}
+                                 "interpreter_needed": None if language == "de" else True, "times": "afternoon"}
     assert intake["childcare_needed"] is False
     # A person never sees another language's text: no English sentence reached them.
     if language != "en":
@@ -72,7 +72,7 @@ def test_corrections_at_the_summary_return_to_the_summary(harness: Harness) -> N
     assert "Thank you, Sara" in texts(replies)
 
     intake = harness.intake_of(user)
-    assert intake is not None and intake["status"] == "completed"
+    assert intake is not None and intake["status"] == "handed_off"
     assert intake["birth_date"] == "1999-05-03"
     assert intake["municipality"] == {"ags": "05170048", "name": "Wesel"}
     assert intake["nationality"] == "SY"  # untouched answers stay

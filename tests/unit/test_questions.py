@@ -104,7 +104,7 @@ def test_record_and_summary_of_a_full_profile() -> None:
         "arrival_date": "2022-03", "languages": ["ar", "en"], "german_level": "A2", "school_years": 9,
         "school_certificate": "lower_secondary", "vocational_qualification": "Schneiderin",
         "qualification_recognised": "no", "work_experience": "3 Jahre", "goal": "ausbildung", "childcare_needed": "no",
-        "contact_method": "phone", "phone": "01761234567", "contact_language": "ar", "interpreter_needed": "yes",
+        "contact_method": "phone", "phone": "01761234567", "contact_language": "ar", "interpreter_needed": "yes", "contact_time": "evening",
     }
     record = record_fields(slots, DEPLOYMENT)
     assert record["municipality"] == {"ags": "05170024", "name": "Moers"}
@@ -112,7 +112,8 @@ def test_record_and_summary_of_a_full_profile() -> None:
     assert record["in_reception_facility"] is False and record["childcare_needed"] is False
     assert record["school_certificate"] == {"code": "lower_secondary", "text": None}
     assert record["vocational_qualification"] == {"text": "Schneiderin", "qualification_recognised": "no"}
-    assert record["contact"] == {"method": "phone", "phone": "01761234567", "language": "ar", "interpreter_needed": True}
+    assert record["contact"] == {"method": "phone", "phone": "01761234567", "language": "ar", "interpreter_needed": True,
+                                 "times": "evening"}
     lines = {field: (label, value) for field, label, value in summary(slots, "de", DEPLOYMENT)}
     assert lines["birth_date"] == ("Geburtsdatum", "17. April 2001")
     assert lines["nationality"][1] == "Syrien"
