@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import deployment, in_thread, intake_store, say, tracker_language
 from actions.eligibility import show_eligibility
+from actions.handoff import hand_over
 from actions.questions import FORM_SLOTS, QUESTION_BY_SLOT, skip_updates
 from bot.intake.answers import UNANSWERED
 from bot.intake.fields import FIELD_SLOTS, summary
@@ -36,7 +37,7 @@ class ActionSubmitIntake(Action):
         if record is not None:
             await show_eligibility(dispatcher, tracker.sender_id, record, language)
         say(dispatcher, "intake_complete", language, first_name=tracker.get_slot("first_name"))
-        return [SlotSet("intake_done", True)]
+        return [SlotSet("intake_done", True), *await hand_over(dispatcher, tracker, "intake_complete")]
 
 
 class ActionAfterIntake(Action):

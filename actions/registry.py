@@ -8,4 +8,5 @@ from actions.intake_actions import (  # noqa: F401
     ActionRestartIntake,
     ActionSubmitIntake,
 )
+from actions.handoff import ActionRequestHuman  # noqa: F401
 from actions.intake_form import ValidateIntakeForm  # noqa: F401

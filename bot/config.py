@@ -38,6 +38,13 @@ class Settings:
         default_factory=lambda: Path(_env("LOTSE_RASA_BIN", str(PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "rasa")))
     )
     log_level: str = field(default_factory=lambda: _env("LOTSE_LOG_LEVEL", "INFO").upper())
+    web_listen: str = field(default_factory=lambda: _env("LOTSE_WEB_LISTEN", "127.0.0.1"))
+    web_port: int = field(default_factory=lambda: int(_env("LOTSE_WEB_PORT", "8080")))
+    # The inbox's address as staff reach it (links in the staff chat); https makes cookies Secure.
+    web_public_url: str = field(default_factory=lambda: os.environ.get("LOTSE_WEB_URL", "").strip())
+    # Signs session cookies. Empty: a random key kept in var/web-secret (never in the repository).
+    web_secret: str = field(default_factory=lambda: os.environ.get("LOTSE_WEB_SECRET", "").strip())
+    session_minutes: int = field(default_factory=lambda: int(_env("LOTSE_SESSION_MINUTES", "30")))
     # A person who writes again after this long is welcomed back before the intake goes on.
     welcome_back_after_hours: float = field(default_factory=lambda: float(_env("LOTSE_WELCOME_BACK_HOURS", "12")))
 
@@ -48,6 +55,10 @@ class Settings:
     @property
     def tracker_database_url(self) -> str:
         return self.tracker_store_url or f"sqlite:///{self.var_dir / 'rasa-tracker.db'}"
+
+    @property
+    def web_url(self) -> str:
+        return self.web_public_url or f"http://{self.web_listen}:{self.web_port}"
 
     @property
     def action_server_url(self) -> str:
@@ -73,6 +84,11 @@ class Settings:
             "LOTSE_RASA_BIN": str(self.rasa_bin),
             "LOTSE_LOG_LEVEL": self.log_level,
             "LOTSE_WELCOME_BACK_HOURS": str(self.welcome_back_after_hours),
+            "LOTSE_WEB_LISTEN": self.web_listen,
+            "LOTSE_WEB_PORT": str(self.web_port),
+            "LOTSE_WEB_URL": self.web_public_url,
+            "LOTSE_WEB_SECRET": self.web_secret,
+            "LOTSE_SESSION_MINUTES": str(self.session_minutes),
         }
 
 

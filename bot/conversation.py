@@ -12,14 +12,18 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.last_seen import LastSeen
 from bot.deployment import Deployment, load_deployment
-from bot.i18n import conversation_language
+from bot.handoff.cases import CaseDesk
+from bot.i18n import conversation_language, format_date_for
 from bot.messages import render
 from bot.privacy import forget_conversation
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply
 
 logger = logging.getLogger(__name__)
 
+RELAYED_REACTION = "✍"  # on the person's message: "passed on to the team"
+
 # Commands a person can send at any moment, and what Rasa hears for them.
+# /status, /privacy and /delete are answered here, without Rasa.
 COMMANDS = {
     "start": "/greet",
     "language": "/change_language",
@@ -44,7 +48,9 @@ class Conversations:
         self.settings = settings
         self.rasa = rasa
         self.deployment: Deployment = load_deployment(settings.deployment_file)
-        self.seen = LastSeen(Database(settings.app_database_url))
+        database = Database(settings.app_database_url)
+        self.seen = LastSeen(database)
+        self.cases = CaseDesk(database, self.deployment, settings.web_url)
 
     async def language(self, person: Person) -> str:
         chosen = (await self.rasa.state(person.conversation_id)).get("slots", {}).get("language")
@@ -86,7 +92,19 @@ class Conversations:
         welcome = await self.notice(person, "welcome_back", first_name=slots.get("first_name") or "")
         return [welcome, *await self._to_rasa(person, "/repeat")]
 
+    async def _relayed(self, person: Person, text: str) -> list[Reply] | None:
+        """While a case is open, the person talks to the team, not to the bot."""
+        case = await asyncio.to_thread(self.cases.relay_case, person.conversation_id)
+        if case is None:
+            return None
+        if text.strip():
+            await asyncio.to_thread(self.cases.relay_from_person, case, text.strip())
+        await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
+        return [Reply(text="", reaction=RELAYED_REACTION)]
+
     async def text(self, person: Person, text: str) -> list[Reply]:
+        if relayed := await self._relayed(person, text):
+            return relayed
         if welcome := await self._welcome_back(person):
             return welcome
         if not text.strip():
@@ -94,7 +112,10 @@ class Conversations:
         # A leading "/" would be read by Rasa as an intent payload: people never mean that.
         return await self._to_rasa(person, text.lstrip("/") or text)
 
-    async def button(self, person: Person, payload: str) -> list[Reply]:
+    async def button(self, person: Person, payload: str, title: str = "") -> list[Reply]:
+        """A tap on a button; during a relay the team reads the button's title."""
+        if relayed := await self._relayed(person, title):
+            return relayed
         if welcome := await self._welcome_back(person):
             return welcome
         return await self._to_rasa(person, payload)
@@ -105,10 +126,28 @@ class Conversations:
             return [await self.notice(person, "privacy_notice", controller=self.deployment.controller)]
         if name == "delete":
             replies = [await self.notice(person, "privacy_deleted")]
+            await asyncio.to_thread(self.cases.forget, person.conversation_id)
             await forget_conversation(self.settings, person.conversation_id)
             return replies
+        if name == "status":
+            return [await self.status(person)]
+        if await asyncio.to_thread(self.cases.relay_case, person.conversation_id):
+            return [await self.notice(person, "relay_active")]
         return await self._to_rasa(person, COMMANDS.get(name, "/ask_help"))
+
+    async def status(self, person: Person) -> Reply:
+        status = await asyncio.to_thread(self.cases.status, person.conversation_id)
+        if status is None:
+            return await self.notice(person, "status_none")
+        team = self.deployment.team(status.team_id)
+        language = await self.language(person)
+        return await self.notice(
+            person, f"status_{status.state}", reference=status.reference, team=team.name if team else status.team_id,
+            days=team.response_days if team else "", date=format_date_for(status.created_at.date(), language),
+        )
 
     async def unusable(self, person: Person, notice: str) -> list[Reply]:
         """Something we cannot read (a sticker, an old button): say so, then ask again."""
+        if await asyncio.to_thread(self.cases.relay_case, person.conversation_id):
+            return [await self.notice(person, notice)]  # the team is there; no question to repeat
         return [await self.notice(person, notice), *await self._to_rasa(person, "/repeat")]

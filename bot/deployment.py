@@ -1,4 +1,4 @@
-"""The deployment's configuration: its region's municipalities and its programmes."""
+"""The deployment's configuration: its region's municipalities, its programmes, its teams."""
 from __future__ import annotations
 
 import datetime
@@ -20,16 +20,40 @@ class Municipality:
 
 
 @dataclass(frozen=True)
+class Team:
+    """Teilhabemanager who take over cases: for some municipalities and programmes (empty = all)."""
+
+    id: str
+    name: str
+    municipalities: tuple[str, ...] = ()
+    programmes: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()  # staff logins (`lotse staff add`)
+    staff_chat_id: str = ""  # the team's Telegram group, told of every new case
+    response_days: int = 3  # what the person is told: "within N working days"
+    default: bool = False  # takes the cases no other team covers
+
+
+@dataclass(frozen=True)
 class Deployment:
     name: str
     municipalities: tuple[Municipality, ...]
     controller: str = ""
     programmes: tuple[str, ...] = ()
     evaluation_date: datetime.date | None = None
-    teams: tuple[dict, ...] = field(default_factory=tuple)
+    teams: tuple[Team, ...] = field(default_factory=tuple)
 
     def municipality(self, ags: str) -> Municipality | None:
         return next((m for m in self.municipalities if m.ags == ags), None)
+
+    def team(self, team_id: str) -> Team | None:
+        return next((t for t in self.teams if t.id == team_id), None)
+
+    def teams_of(self, login: str) -> tuple[Team, ...]:
+        return tuple(t for t in self.teams if login in t.members)
+
+    @property
+    def default_team(self) -> Team | None:
+        return next((t for t in self.teams if t.default), self.teams[0] if self.teams else None)
 
 
 class DeploymentError(ValueError):
@@ -47,6 +71,7 @@ def parse_deployment(data: dict) -> Deployment:
     for municipality in municipalities:
         if not (municipality.ags.isdigit() and len(municipality.ags) == 8):
             raise DeploymentError(f"AGS must be 8 digits: {municipality.name} has {municipality.ags!r}")
+    teams = _parse_teams(data.get("teams") or [], {m.ags for m in municipalities})
     evaluation_date = data.get("evaluation_date")
     if isinstance(evaluation_date, str):
         evaluation_date = datetime.date.fromisoformat(evaluation_date)
@@ -56,8 +81,35 @@ def parse_deployment(data: dict) -> Deployment:
         municipalities=municipalities,
         programmes=tuple(data.get("programmes") or ()),
         evaluation_date=evaluation_date,
-        teams=tuple(data.get("teams") or ()),
+        teams=teams,
     )
+
+
+def _parse_teams(entries: list[dict], known_ags: set[str]) -> tuple[Team, ...]:
+    teams = []
+    for entry in entries:
+        try:
+            team = Team(
+                id=str(entry["id"]),
+                name=str(entry["name"]),
+                municipalities=tuple(str(a) for a in entry.get("municipalities") or ()),
+                programmes=tuple(entry.get("programmes") or ()),
+                members=tuple(str(m) for m in entry.get("members") or ()),
+                staff_chat_id=str(entry.get("staff_chat_id") or ""),
+                response_days=int(entry.get("response_days", 3)),
+                default=bool(entry.get("default", False)),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise DeploymentError(f"every team needs 'id' and 'name' (and numbers where numbers go): {error}") from error
+        unknown = set(team.municipalities) - known_ags
+        if unknown:
+            raise DeploymentError(f"team {team.id} names municipalities that are not in the list: {sorted(unknown)}")
+        teams.append(team)
+    if len({t.id for t in teams}) != len(teams):
+        raise DeploymentError("team ids must be unique")
+    if sum(t.default for t in teams) > 1:
+        raise DeploymentError("only one team can be the default team")
+    return tuple(teams)
 
 
 @lru_cache(maxsize=8)

@@ -14,6 +14,16 @@ TURN_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 class Reply:
     text: str
     buttons: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    # Instead of a message: a reaction on the person's own message (✍ "passed on to the team").
+    reaction: str | None = None
+
+
+def _replies(messages: list[dict[str, Any]]) -> list[Reply]:
+    return [
+        Reply(text=item.get("text", ""), buttons=tuple(item.get("buttons") or ()))
+        for item in messages
+        if item.get("text") or item.get("buttons")
+    ]
 
 
 class RasaUnavailable(RuntimeError):
@@ -35,11 +45,7 @@ class RasaClient:
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise RasaUnavailable(str(error)) from error
-        return [
-            Reply(text=item.get("text", ""), buttons=tuple(item.get("buttons") or ()))
-            for item in response.json()
-            if item.get("text") or item.get("buttons")
-        ]
+        return _replies(response.json())
 
     async def state(self, sender: str) -> dict[str, Any]:
         """A conversation's slots and active form ({} when Rasa cannot say)."""
@@ -53,6 +59,43 @@ class RasaClient:
             return {}
         tracker = response.json()
         return {"slots": tracker.get("slots") or {}, "active_loop": (tracker.get("active_loop") or {}).get("name")}
+
+    async def events(self, sender: str) -> list[dict[str, Any]] | None:
+        """The conversation's events (None when Rasa cannot be reached)."""
+        try:
+            response = await self._http.get(
+                f"{self.base_url}/conversations/{sender}/tracker",
+                params={"include_events": "ALL", "token": self.token},
+            )
+            response.raise_for_status()
+        except httpx.HTTPError:
+            return None
+        return response.json().get("events") or []
+
+    async def resume(self, sender: str) -> list[Reply]:
+        """Hand the person back to the bot: resume the paused conversation and let it go on.
+
+        Mid-intake the open question is asked again; after the intake the bot says where things
+        stand; a person who asked for help before the intake began starts it now.
+        """
+        try:
+            response = await self._http.post(
+                f"{self.base_url}/conversations/{sender}/tracker/events",
+                # The pausing action was the turn's last: close the turn as Rasa would, so the next
+                # message is read as a new turn and the rules match it.
+                params={"token": self.token}, json=[{"event": "resume"}, {"event": "action", "name": "action_listen"}],
+            )
+            response.raise_for_status()
+            state = await self.state(sender)
+            intent = "repeat" if state.get("active_loop") or state.get("slots", {}).get("intake_done") else "start_over"
+            response = await self._http.post(
+                f"{self.base_url}/conversations/{sender}/trigger_intent",
+                params={"token": self.token}, json={"name": intent, "entities": {}},
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(str(error)) from error
+        return _replies(response.json().get("messages") or [])
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -1,7 +1,12 @@
 """The application database: SQLAlchemy 2 models, sessions, and Alembic migrations."""
 from __future__ import annotations
 
-from bot.db.models import Base, CallbackPayload, Conversation, Intake
+from bot.db.models import (
+    AuditEntry, Base, CallbackPayload, Case, CaseMessage, CaseNote, Conversation, Intake, LoginAttempt, OutboxMessage, Staff,
+)
 from bot.db.session import Database, migrate
 
-__all__ = ["Base", "CallbackPayload", "Conversation", "Database", "Intake", "migrate"]
+__all__ = [
+    "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "Conversation", "Database", "Intake",
+    "LoginAttempt", "OutboxMessage", "Staff", "migrate",
+]

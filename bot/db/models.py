@@ -9,7 +9,7 @@ import datetime
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, MetaData, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -70,3 +70,124 @@ class Conversation(Base):
     id: Mapped[str] = mapped_column(String(128), primary_key=True)  # Rasa's sender id
     channel: Mapped[str] = mapped_column(String(32))
     last_seen_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Case(Base):
+    """A person handed over to a team: at the end of the intake, or when they ask for a person.
+
+    Filter columns are copied from the intake when the case opens, so the inbox can filter
+    without reading every intake's JSON.
+    """
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    # Short and speakable ("L-7K3FQ"), for the phone and the staff chat; not derived from the person.
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    team: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="new")
+    reason: Mapped[str] = mapped_column(String(16))  # intake_complete | requested
+    language: Mapped[str] = mapped_column(String(8))
+    first_name: Mapped[str | None] = mapped_column(String(64))
+    age: Mapped[int | None] = mapped_column(Integer)
+    municipality_ags: Mapped[str | None] = mapped_column(String(8))
+    programmes: Mapped[list[str]] = mapped_column(JSON, default=list)  # eligible or needs review
+    summary: Mapped[str] = mapped_column(Text)  # the German packet, as it was at handoff
+    headline: Mapped[str] = mapped_column(String(200))
+    # While open, the person's messages go to staff instead of Rasa (Rasa is paused).
+    relay_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    assigned_to: Mapped[str | None] = mapped_column(ForeignKey("staff.login", ondelete="SET NULL"))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    claimed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    first_contact_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_cases_team_state", "team", "state"), Index("ix_cases_created_at", "created_at"))
+
+
+class CaseMessage(Base):
+    """One message of the live relay: from the person (`in`) or from staff (`out`)."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(4))
+    author: Mapped[str | None] = mapped_column(String(64))  # staff login for `out`
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CaseNote(Base):
+    """An internal note: staff only, never sent to the person."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Staff(Base):
+    """A web inbox account. Team membership comes from the deployment file (teams' `members`)."""
+
+    __tablename__ = "staff"
+
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))  # staff | coordinator | admin
+    password_hash: Mapped[str] = mapped_column(String(256))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    password_changed_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LoginAttempt(Base):
+    """Failed logins, for throttling; kept in the database so a restart does not reset them."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who looked at or changed what, when. Ids only: the details are in the case itself."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+
+class OutboxMessage(Base):
+    """A Telegram message to send. The gateway alone talks to Telegram and delivers these, so
+    the action server and the web inbox need no bot of their own and nothing is lost while
+    Telegram cannot be reached."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    case_message_id: Mapped[int | None] = mapped_column(ForeignKey("case_messages.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)

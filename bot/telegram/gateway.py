@@ -8,8 +8,9 @@ import secrets
 import weakref
 from collections.abc import AsyncIterator
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.constants import ChatAction
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -23,13 +24,15 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversations, Person
 from bot.db import Database
+from bot.handoff.outbox import Outbox
 from bot.rasa_client import RasaClient, Reply
 from bot.telegram.keyboards import inline_keyboard, payload_for, remember_payloads
 
 logger = logging.getLogger(__name__)
 
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 seconds per action
-ALL_COMMANDS = (*COMMANDS, "privacy", "delete")
+ALL_COMMANDS = (*COMMANDS, "privacy", "delete", "status")
+OUTBOX_POLL_SECONDS = 0.25  # how soon staff replies and staff-chat notices leave
 
 
 def person_of(update: Update) -> Person:
@@ -63,11 +66,13 @@ class Gateway:
             .post_shutdown(self._close)
             .build()
         )
-        application.add_handler(CommandHandler(list(ALL_COMMANDS), self.on_command))
+        # People write in private chats; the staff groups the bot posts to are not conversations.
+        private = filters.ChatType.PRIVATE
+        application.add_handler(CommandHandler(list(ALL_COMMANDS), self.on_command, filters=private))
         application.add_handler(CallbackQueryHandler(self.on_button))
-        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
-        application.add_handler(MessageHandler(filters.COMMAND, self.on_unknown_command))
-        application.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, self.on_unsupported))
+        application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, self.on_text))
+        application.add_handler(MessageHandler(private & filters.COMMAND, self.on_unknown_command))
+        application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.on_unsupported))
         application.add_error_handler(self.on_error)
         return application
 
@@ -102,6 +107,12 @@ class Gateway:
     async def _send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
         for reply in replies:
+            if reply.reaction:
+                message = update.effective_message
+                if message is not None and update.callback_query is None:
+                    with contextlib.suppress(Exception):  # a missing reaction is no reason to fail the turn
+                        await context.bot.set_message_reaction(chat_id, message.message_id, reply.reaction)
+                continue
             markup = None
             if reply.buttons:
                 buttons = list(reply.buttons)
@@ -138,14 +149,16 @@ class Gateway:
             await self._send(update, context, replies)
             return
         await query.answer()
-        await self._mark_chosen(query)
+        title = await self._mark_chosen(query)
         async with self._turn(update, context):
-            replies = await self.conversations.button(person, payload)
+            replies = await self.conversations.button(person, payload, title or "")
         await self._send(update, context, replies)
 
     @staticmethod
-    async def _mark_chosen(query) -> None:  # type: ignore[no-untyped-def]
-        """Replace the keyboard by the chosen answer, so old buttons cannot be pressed again."""
+    async def _mark_chosen(query) -> str | None:  # type: ignore[no-untyped-def]
+        """Replace the keyboard by the chosen answer, so old buttons cannot be pressed again.
+
+        Returns the chosen button's title."""
         message = query.message
         chosen = next(
             (b.text for row in (message.reply_markup.inline_keyboard if message and message.reply_markup else ())
@@ -153,9 +166,10 @@ class Gateway:
             None,
         )
         if message is None or not getattr(message, "text", None):
-            return
+            return chosen
         with contextlib.suppress(Exception):
             await query.edit_message_text(f"{message.text}\n\n✓ {chosen}" if chosen else message.text)
+        return chosen
 
     async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with self._turn(update, context):
@@ -167,11 +181,33 @@ class Gateway:
         logger.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
 
 
+async def deliver_outbox(bot: Bot, outbox: Outbox, stop: asyncio.Event) -> None:
+    """Send what staff and the action server queued: replies to people, notices to staff chats."""
+    while not stop.is_set():
+        for message in await asyncio.to_thread(outbox.due):
+            try:
+                markup = None
+                if message.buttons:
+                    await asyncio.to_thread(remember_payloads, outbox.database, [b["payload"] for b in message.buttons])
+                    markup = inline_keyboard(message.buttons)
+                await bot.send_message(message.chat_id, message.text, reply_markup=markup)
+            except TelegramError as error:
+                logger.warning("outbox message %s not sent (attempt %s): %s", message.id, message.attempts + 1,
+                               type(error).__name__)
+                await asyncio.to_thread(outbox.failed, message.id, type(error).__name__)
+            else:
+                await asyncio.to_thread(outbox.sent, message.id)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), OUTBOX_POLL_SECONDS)
+
+
 async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
     """Run until `stop` is set: long polling, or a webhook when a public URL is configured."""
-    application = Gateway(settings).build_application()
+    gateway = Gateway(settings)
+    application = gateway.build_application()
     async with application:
         await application.start()
+        delivery = asyncio.create_task(deliver_outbox(application.bot, Outbox(gateway.database), stop))
         assert application.updater is not None
         if settings.webhook_url:
             secret = settings.webhook_secret or secrets.token_urlsafe(32)
@@ -188,5 +224,6 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
             await application.updater.start_polling(drop_pending_updates=False)
             logger.info("gateway: long polling %s", settings.telegram_api_url)
         await stop.wait()
+        await delivery
         await application.updater.stop()
         await application.stop()

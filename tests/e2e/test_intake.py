@@ -31,7 +31,7 @@ def test_german_intake_by_buttons(harness: Harness) -> None:
 
     intake = harness.intake_of(user)
     assert intake is not None
-    assert (intake["status"], intake["language"], intake["channel"]) == ("completed", "de", "telegram")
+    assert (intake["status"], intake["language"], intake["channel"]) == ("handed_off", "de", "telegram")
     assert (intake["first_name"], intake["birth_date"], intake["gender"]) == ("Amina", "2001-04-17", "female")
     assert intake["nationality"] == "AF"
     assert intake["municipality"] == {"ags": "05170024", "name": "Moers"}
@@ -42,7 +42,8 @@ def test_german_intake_by_buttons(harness: Harness) -> None:
     assert intake["school_years"] == 0 and intake["school_certificate"] == {"code": "none", "text": None}
     assert intake["vocational_qualification"] == {"text": "none", "qualification_recognised": None}
     assert (intake["work_experience"], intake["goal"], intake["childcare_needed"]) == ("none", "ausbildung", True)
-    assert intake["contact"] == {"method": "telegram", "phone": None, "language": "de", "interpreter_needed": None}
+    assert intake["contact"] == {"method": "telegram", "phone": None, "language": "de", "interpreter_needed": None,
+                                 "times": "morning"}
     assert intake["consent"]["processing"] is True
     # The pre-screening ran, was stored, and was explained in the chat.
     assert {p["id"] for p in intake["eligibility"]["programmes"]} >= {"durchstarten-nrw", "kim-nrw"}
@@ -66,8 +67,9 @@ def test_english_intake_in_free_text(harness: Harness) -> None:
     assert intake["residence_status"] == "duldung_ausbildung"
     assert intake["languages"] == [{"code": "ar", "level": None}, {"code": "en", "level": None}]
     assert (intake["school_years"], intake["goal"]) == (9, "job")
-    assert intake["contact"] == {"method": "phone", "phone": "01761234567", "language": "en", "interpreter_needed": True}
-    assert intake["status"] == "completed"
+    assert intake["contact"] == {"method": "phone", "phone": "01761234567", "language": "en", "interpreter_needed": True,
+                                 "times": "afternoon"}
+    assert intake["status"] == "handed_off"
 
 
 def reach_birth_date_question(user: TelegramUser) -> list[BotMessage]:
