@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.config import Settings, load_settings
 from bot.eligibility import cli as eligibility_cli
+from bot.inbox import cli as staff_cli
 
 TOKEN_HELP = """\
 No Telegram bot token is set (TELEGRAM_BOT_TOKEN).
@@ -53,6 +54,8 @@ def _start_stack(settings: Settings, with_gateway: bool) -> Any:
             stack.start_gateway()
             mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
             progress.step(f"Telegram gateway ({mode}); logs in {stack.log_dir}")
+            stack.start_web()
+            progress.step(f"staff inbox on {settings.web_url}")
     except BaseException:
         stack.stop()
         raise
@@ -67,7 +70,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             return cmd_chat(args)
         return 1
     stack = _start_stack(settings, with_gateway=True)
-    print("Lotse is running. Ctrl-C stops it.", file=sys.stderr)
+    print(f"Lotse is running. Staff inbox: {settings.web_url}  Ctrl-C stops it.", file=sys.stderr)
+    if not _has_accounts(settings):
+        print("No inbox accounts yet. Create the first admin in another terminal:\n"
+              "    .venvs/app/bin/lotse staff add admin --role admin --name 'Your Name'", file=sys.stderr)
     stopping = False
 
     def request_stop(*_: Any) -> None:
@@ -90,6 +96,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         stack.stop()
         print("stopped.", file=sys.stderr)
     return 0
+
+
+def _has_accounts(settings: Settings) -> bool:
+    from bot.db import Database
+    from bot.inbox.accounts import Accounts
+
+    return bool(Accounts(Database(settings.app_database_url)).all())
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -198,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(func=cmd_db_upgrade)
 
     eligibility_cli.register(commands)
+    staff_cli.register(commands)
 
     intakes = commands.add_parser("intakes", help="stored intakes").add_subparsers(dest="intakes_command", required=True)
     export = intakes.add_parser("export", help="print every intake in the intake-record format")

@@ -115,6 +115,10 @@ class Stack:
         if service.process.poll() is not None:
             raise StartupFailed(f"gateway exited with {service.process.returncode}; see {service.log_path}")
 
+    def start_web(self) -> None:
+        service = self._spawn("web", [sys.executable, "-m", "bot.web"])
+        self._wait_until_up(service, f"http://{self.settings.web_listen}:{self.settings.web_port}/health", timeout=60)
+
     def check(self) -> Service | None:
         """The first service that has died, if any."""
         return next((s for s in self.services if s.process.poll() is not None), None)

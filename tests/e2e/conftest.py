@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+import yaml
+
+from bot.config import PROJECT_ROOT, Settings
 from bot.db import Database, migrate
+from bot.inbox.accounts import Accounts
 from bot.intake.store import IntakeStore
 from bot.rasa_model import train_model
 from bot.stack import Stack
@@ -33,6 +36,7 @@ class Harness:
         self.stack.start_actions()
         self.stack.start_rasa()
         self.stack.start_gateway()
+        self.stack.start_web()
 
     def restart(self) -> None:
         """Stop every process and start them again, as after a crash or a deployment."""
@@ -45,6 +49,23 @@ class Harness:
 
     def intake_of(self, user: TelegramUser) -> dict | None:
         return self.store.get(f"telegram:{user.user_id}")
+
+
+# Staff chats and team members of the test deployment: the real deployment file's teams, each
+# with a Telegram group and one member.
+TEAM_CHATS = {"west": -1001, "ost": -1002, "erstberatung": -1003}
+TEAM_MEMBERS = {"west": "anna", "ost": "olaf", "erstberatung": "erika"}
+STAFF_PASSWORD = "e2e staff password"
+
+
+def deployment_for_tests(tmp: Path) -> Path:
+    deployment = yaml.safe_load((PROJECT_ROOT / "config" / "deployment.yml").read_text(encoding="utf-8"))
+    for team in deployment["teams"]:
+        team["staff_chat_id"] = TEAM_CHATS[team["id"]]
+        team["members"] = [TEAM_MEMBERS[team["id"]]]
+    path = tmp / "deployment.yml"
+    path.write_text(yaml.safe_dump(deployment, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def e2e_settings(tmp: Path, telegram: FakeTelegram, **overrides: object) -> Settings:
@@ -63,6 +84,8 @@ def e2e_settings(tmp: Path, telegram: FakeTelegram, **overrides: object) -> Sett
         log_level="INFO",
         # Restarting every process takes longer than this; a normal turn takes far less.
         welcome_back_after_hours=20 / 3600,
+        deployment_file=deployment_for_tests(tmp),
+        web_port=free_port(),
     )
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -75,6 +98,9 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     tmp = tmp_path_factory.mktemp("stack")
     settings = e2e_settings(tmp, telegram)
     migrate(settings.app_database_url)
+    accounts = Accounts(Database(settings.app_database_url))
+    for login in TEAM_MEMBERS.values():
+        accounts.add(login, login.capitalize(), "staff", STAFF_PASSWORD)
     harness = Harness(settings, telegram)
     try:
         harness.start()

@@ -132,6 +132,16 @@ class FakeTelegram:
         with self._lock:
             return [m for m in self.sent if m.chat_id == chat_id]
 
+    def wait_for_message(self, chat_id: int, contains: str, timeout: float = 30.0) -> BotMessage:
+        """The first message to `chat_id` containing `contains`, waiting for it if need be."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = next((m for m in self.messages_to(chat_id) if contains in m.text), None)
+            if found:
+                return found
+            time.sleep(0.01)
+        raise TurnTimeout(f"no message to {chat_id} containing {contains!r} within {timeout} s")
+
     def calls_of(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
             return [params for name, params in self.calls if name == method]
@@ -207,6 +217,12 @@ class TelegramUser:
                 return replies
             time.sleep(0.02)
         raise TurnTimeout(f"user {self.user_id}: no reply within {timeout} s")
+
+    def write(self, text: str) -> int:
+        """Send a message without waiting for a reply (during a relay the bot does not answer)."""
+        message = self._message(text=text)
+        self.telegram.push_update({"message": message})
+        return message["message_id"]
 
     def say(self, text: str, timeout: float = 60.0) -> list[BotMessage]:
         entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else None

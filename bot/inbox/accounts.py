@@ -1,0 +1,121 @@
+"""Staff accounts: argon2 password hashes, roles, disabling, and throttled logins."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+
+from bot.db import Database, LoginAttempt, Staff
+from bot.db.models import utcnow
+
+ROLES = ("staff", "coordinator", "admin")
+MIN_PASSWORD_LENGTH = 12
+# At most this many failed logins per account, and per client, within the window.
+MAX_FAILURES_PER_LOGIN = 5
+MAX_FAILURES_PER_CLIENT = 20
+FAILURE_WINDOW = datetime.timedelta(minutes=15)
+
+_hasher = PasswordHasher()
+# Verifying against this when the login is unknown takes as long as a real check,
+# so response times do not tell which logins exist.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+class AccountError(ValueError):
+    """A staff-facing error: the message says what to do."""
+
+
+class LoginRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "invalid" | "throttled"
+
+
+@dataclass(frozen=True)
+class Account:
+    login: str
+    display_name: str
+    role: str
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+class Accounts:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def add(self, login: str, display_name: str, role: str, password: str) -> None:
+        if role not in ROLES:
+            raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        if not login or not login.replace(".", "").replace("-", "").replace("_", "").isalnum():
+            raise AccountError("a login consists of letters, digits, '.', '-' and '_'")
+        check_password(password)
+        with self.database.session() as session:
+            if session.get(Staff, login) is not None:
+                raise AccountError(f"{login} exists already")
+            session.add(Staff(login=login, display_name=display_name or login, role=role,
+                              password_hash=_hasher.hash(password)))
+
+    def _existing(self, session, login: str) -> Staff:  # type: ignore[no-untyped-def]
+        staff = session.get(Staff, login)
+        if staff is None:
+            raise AccountError(f"there is no account {login}")
+        return staff
+
+    def disable(self, login: str) -> None:
+        with self.database.session() as session:
+            self._existing(session, login).disabled = True
+
+    def reset_password(self, login: str, password: str) -> None:
+        """A new password; the account is enabled again and its failed logins are forgotten."""
+        check_password(password)
+        with self.database.session() as session:
+            staff = self._existing(session, login)
+            staff.password_hash = _hasher.hash(password)
+            staff.password_changed_at = utcnow()
+            staff.disabled = False
+            session.execute(delete(LoginAttempt).where(LoginAttempt.login == login))
+
+    def active(self, login: str) -> Account | None:
+        with self.database.session() as session:
+            staff = session.get(Staff, login)
+            if staff is None or staff.disabled:
+                return None
+            return Account(staff.login, staff.display_name, staff.role)
+
+    def all(self) -> list[tuple[Account, bool]]:
+        with self.database.session() as session:
+            return [(Account(s.login, s.display_name, s.role), s.disabled)
+                    for s in session.scalars(select(Staff).order_by(Staff.login))]
+
+    def authenticate(self, login: str, password: str, client: str) -> Account:
+        """The account, or LoginRefused. A disabled account fails like a wrong password."""
+        login = login.strip()[:64]
+        with self.database.session() as session:
+            since = utcnow() - FAILURE_WINDOW
+            failures = session.scalar(select(func.count()).select_from(LoginAttempt)
+                                      .where(LoginAttempt.login == login, LoginAttempt.at >= since))
+            from_client = session.scalar(select(func.count()).select_from(LoginAttempt)
+                                         .where(LoginAttempt.client == client, LoginAttempt.at >= since))
+            if failures >= MAX_FAILURES_PER_LOGIN or from_client >= MAX_FAILURES_PER_CLIENT:
+                raise LoginRefused("throttled")
+            staff = session.get(Staff, login)
+            try:
+                _hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
+                ok = staff is not None and not staff.disabled
+            except (VerificationError, InvalidHashError):
+                ok = False
+            if ok:
+                if _hasher.check_needs_rehash(staff.password_hash):
+                    staff.password_hash = _hasher.hash(password)
+                session.execute(delete(LoginAttempt).where(LoginAttempt.login == login))
+                return Account(staff.login, staff.display_name, staff.role)
+        with self.database.session() as session:  # its own transaction: the refusal must not undo it
+            session.add(LoginAttempt(login=login, client=client[:64]))
+        raise LoginRefused("invalid")

@@ -1,0 +1,226 @@
+"""Work on cases: the filtered list, one case with its messages and notes, and every change.
+
+Access is decided here, not in the web layer: a staff member reaches only their teams' cases,
+admins every case, coordinators none (they see figures, not people).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import String, cast, or_, select
+from sqlalchemy.orm import Session
+
+from bot.db import Case, CaseMessage, CaseNote, Database, Intake
+from bot.db.models import utcnow
+from bot.deployment import Deployment
+from bot.handoff.outbox import enqueue, telegram_chat_of
+from bot.inbox.accounts import Account
+
+STATES = ("new", "claimed", "contacted", "accepted", "referred", "not_reached", "closed")
+STATE_LABELS = {
+    "new": "neu", "claimed": "übernommen", "contacted": "Kontakt aufgenommen", "accepted": "aufgenommen",
+    "referred": "weitervermittelt", "not_reached": "nicht erreicht", "closed": "abgeschlossen",
+}
+# The way a case goes: new → claimed → contacted → accepted / referred / not_reached → closed.
+TRANSITIONS = {
+    "new": ("claimed", "closed"),
+    "claimed": ("contacted", "not_reached", "closed"),
+    "contacted": ("accepted", "referred", "not_reached", "closed"),
+    "not_reached": ("contacted", "closed"),
+    "accepted": ("closed",),
+    "referred": ("closed",),
+    "closed": (),
+}
+AGE_GROUPS = {"u18": (0, 17), "18-27": (18, 27), "28-44": (28, 44), "45+": (45, 200)}
+MAX_REPLY_LENGTH = 4000  # Telegram's limit is 4096 characters
+
+
+class Forbidden(Exception):
+    pass
+
+
+class NotFound(Exception):
+    pass
+
+
+class Refused(ValueError):
+    """A change that is not possible now; the message says why, in German, for staff."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    state: str = ""
+    programme: str = ""
+    municipality: str = ""
+    language: str = ""
+    age_group: str = ""
+    search: str = ""
+
+    def active(self) -> list[str]:
+        return [name for name in ("state", "programme", "municipality", "language", "age_group", "search")
+                if getattr(self, name)]
+
+
+@dataclass
+class CaseView:
+    case: Case
+    messages: list[CaseMessage] = field(default_factory=list)
+    notes: list[CaseNote] = field(default_factory=list)
+
+
+class Casework:
+    def __init__(self, database: Database, deployment: Deployment) -> None:
+        self.database = database
+        self.deployment = deployment
+
+    def visible_teams(self, account: Account) -> tuple[str, ...] | None:
+        """The teams whose cases the account may see; None means all."""
+        if account.role == "admin":
+            return None
+        if account.role == "staff":
+            return tuple(t.id for t in self.deployment.teams_of(account.login))
+        return ()
+
+    def may_see_cases(self, account: Account) -> bool:
+        return account.role in ("staff", "admin")
+
+    def _check(self, account: Account, case: Case | None) -> Case:
+        if case is None:
+            raise NotFound
+        teams = self.visible_teams(account)
+        if teams is not None and case.team not in teams:
+            raise Forbidden
+        return case
+
+    def list(self, account: Account, filters: Filters, limit: int = 200) -> list[Case]:
+        if not self.may_see_cases(account):
+            raise Forbidden
+        query = select(Case).order_by(Case.created_at.desc()).limit(limit)
+        teams = self.visible_teams(account)
+        if teams is not None:
+            query = query.where(Case.team.in_(teams))
+        if filters.state == "open":
+            query = query.where(Case.state != "closed")
+        elif filters.state:
+            query = query.where(Case.state == filters.state)
+        if filters.programme:
+            # JSON list stored as text: '"kim-nrw"' matches the id exactly, quotes included.
+            query = query.where(cast(Case.programmes, String).contains(f'"{filters.programme}"'))
+        if filters.municipality:
+            query = query.where(Case.municipality_ags == filters.municipality)
+        if filters.language:
+            query = query.where(Case.language == filters.language)
+        if filters.age_group in AGE_GROUPS:
+            low, high = AGE_GROUPS[filters.age_group]
+            query = query.where(Case.age >= low, Case.age <= high)
+        if filters.search:
+            pattern = f"%{filters.search.strip()}%"
+            query = query.where(or_(Case.reference.ilike(pattern), Case.first_name.ilike(pattern),
+                                    Case.headline.ilike(pattern)))
+        with self.database.session() as session:
+            return list(session.scalars(query))
+
+    def view(self, account: Account, case_id: str) -> CaseView:
+        with self.database.session() as session:
+            case = self._check(account, session.get(Case, case_id))
+            messages = list(session.scalars(select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)))
+            notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case_id).order_by(CaseNote.id)))
+            return CaseView(case, messages, notes)
+
+    def team_members(self, case: Case) -> tuple[str, ...]:
+        team = self.deployment.team(case.team)
+        return team.members if team else ()
+
+    # --- changes ---------------------------------------------------------------------------------
+
+    def _change(self, session: Session, account: Account, case_id: str) -> Case:
+        if not self.may_see_cases(account):
+            raise Forbidden
+        return self._check(account, session.get(Case, case_id))
+
+    def claim(self, account: Account, case_id: str) -> None:
+        self.assign(account, case_id, account.login)
+
+    def assign(self, account: Account, case_id: str, login: str) -> None:
+        with self.database.session() as session:
+            case = self._change(session, account, case_id)
+            if case.state == "closed":
+                raise Refused("Der Fall ist abgeschlossen.")
+            if login not in self.team_members(case):
+                raise Refused(f"{login} gehört nicht zum Team dieses Falls.")
+            case.assigned_to = login
+            if case.state == "new":
+                case.state, case.claimed_at = "claimed", utcnow()
+            self._sync_intake(session, case)
+
+    def set_state(self, account: Account, case_id: str, state: str) -> tuple[Case, bool]:
+        """Move the case on; returns the case and whether the relay has just ended."""
+        with self.database.session() as session:
+            case = self._change(session, account, case_id)
+            if state not in TRANSITIONS.get(case.state, ()):
+                raise Refused(f"Von „{STATE_LABELS[case.state]}“ geht es nicht zu „{STATE_LABELS.get(state, state)}“.")
+            if state == "claimed" and case.assigned_to is None:
+                case.assigned_to, case.claimed_at = account.login, utcnow()
+            if state == "contacted" and case.first_contact_at is None:
+                case.first_contact_at = utcnow()
+            case.state = state
+            relay_ended = state == "closed" and case.relay_open
+            if state == "closed":
+                case.closed_at, case.relay_open = utcnow(), False
+            self._sync_intake(session, case)
+            return case, relay_ended
+
+    def add_note(self, account: Account, case_id: str, text: str) -> None:
+        text = text.strip()
+        if not text:
+            raise Refused("Die Notiz ist leer.")
+        with self.database.session() as session:
+            self._change(session, account, case_id)
+            session.add(CaseNote(case_id=case_id, author=account.login, text=text))
+
+    def reply(self, account: Account, case_id: str, text: str) -> None:
+        """Send a message to the person through the bot (queued: nothing is lost while offline).
+
+        The first reply is the first contact: an unclaimed case is claimed by whoever answers.
+        """
+        text = text.strip()
+        if not text:
+            raise Refused("Die Nachricht ist leer.")
+        if len(text) > MAX_REPLY_LENGTH:
+            raise Refused(f"Die Nachricht ist zu lang (höchstens {MAX_REPLY_LENGTH} Zeichen).")
+        with self.database.session() as session:
+            case = self._change(session, account, case_id)
+            if case.state == "closed":
+                raise Refused("Der Fall ist abgeschlossen; die Person erreicht wieder den Bot.")
+            chat_id = telegram_chat_of(case.conversation_id)
+            if chat_id is None:
+                raise Refused("Diese Person schreibt nicht über Telegram; eine Antwort kann nicht zugestellt werden.")
+            now = utcnow()
+            if case.state == "new":
+                case.assigned_to, case.claimed_at = account.login, now
+            if case.state in ("new", "claimed"):
+                case.state = "contacted"
+            case.first_contact_at = case.first_contact_at or now
+            # Staff reply while the bot was handed the person back: the relay opens again.
+            case.relay_open = True
+            message = CaseMessage(case_id=case_id, direction="out", author=account.login, text=text)
+            session.add(message)
+            session.flush()
+            enqueue(session, chat_id, f"👤 {account.display_name}: {text}", case_message_id=message.id)
+            self._sync_intake(session, case)
+
+    def hand_back(self, account: Account, case_id: str) -> Case:
+        """End the relay: the person talks to the bot again."""
+        with self.database.session() as session:
+            case = self._change(session, account, case_id)
+            if not case.relay_open:
+                raise Refused("Die Person ist schon wieder beim Bot.")
+            case.relay_open = False
+            return case
+
+    @staticmethod
+    def _sync_intake(session: Session, case: Case) -> None:
+        """The intake record's `handoff.state` follows the case (exports read it there)."""
+        intake = session.scalar(select(Intake).where(Intake.conversation_id == case.conversation_id))
+        if intake is not None and isinstance((intake.answers or {}).get("handoff"), dict):
+            intake.answers = {**intake.answers, "handoff": {**intake.answers["handoff"], "state": case.state}}

@@ -1,0 +1,314 @@
+"""The staff inbox: log in, see the team's cases, claim, note, reply, hand back to the bot.
+
+Every page and change is written to the audit log. Nothing personal goes to the application
+log: uvicorn's access log is off (search terms are names), and our own lines carry ids only.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from bot.config import Settings
+from bot.db import Case, Database
+from bot.deployment import load_deployment
+from bot.handoff.outbox import enqueue, telegram_chat_of
+from bot.i18n import SUPPORTED_LANGUAGES, language_name
+from bot.inbox.accounts import Account, Accounts, LoginRefused
+from bot.inbox.audit import AuditLog
+from bot.inbox.casework import AGE_GROUPS, STATE_LABELS, STATES, TRANSITIONS, Casework, Filters, Forbidden, NotFound, Refused
+from bot.messages import render
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.web.security import (
+    CSRF_FIELD, SECURITY_HEADERS, client_of, csrf_token, csrf_valid, session_expired, session_secret,
+)
+from bot.web.timeline import timeline
+
+logger = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+STAFF_TIMEZONE = ZoneInfo("Europe/Berlin")
+SESSION_COOKIE_HOURS = 12
+
+
+def local_time(value: datetime.datetime, pattern: str = "%d.%m.%Y %H:%M") -> str:
+    """A stored UTC time as staff read it (SQLite hands back naive datetimes: they are UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    return value.astimezone(STAFF_TIMEZONE).strftime(pattern)
+
+
+class Inbox:
+    """The app's parts, built once from the settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        database = Database(settings.app_database_url)
+        self.settings = settings
+        self.deployment = load_deployment(settings.deployment_file)
+        self.accounts = Accounts(database)
+        self.audit = AuditLog(database)
+        self.casework = Casework(database, self.deployment)
+        self.database = database
+        self.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.templates.env.filters["local"] = local_time
+        self.templates.env.globals.update(
+            state_labels=STATE_LABELS, language_name=lambda code: language_name(code, "de"),
+            deployment=self.deployment, csrf_field=CSRF_FIELD,
+        )
+
+    def page(self, request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+        context.update(request=request, account=request.state.account, csrf=csrf_token(request))
+        return self.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.to_thread(function, *args)
+
+
+def signed_in(handler: Callable[[Inbox, Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """Only for a signed-in, enabled account; POSTs also need a valid CSRF token."""
+
+    async def wrapped(request: Request) -> Response:
+        inbox: Inbox = request.app.state.inbox
+        login = request.session.get("login")
+        if login and session_expired(request, inbox.settings.session_minutes * 60):
+            request.session.clear()
+            return RedirectResponse("/login?expired=1", status_code=303)
+        account = await inbox.run(inbox.accounts.active, login) if login else None
+        if account is None:
+            request.session.pop("login", None)
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        request.state.account = account
+        if request.method == "POST":
+            form = await request.form()
+            if not csrf_valid(request, form.get(CSRF_FIELD)):  # type: ignore[arg-type]
+                return PlainTextResponse("Sicherheitsprüfung fehlgeschlagen: bitte die Seite neu laden.", status_code=403)
+            request.state.form = form
+        try:
+            return await handler(inbox, request)
+        except Forbidden:
+            await inbox.run(inbox.audit.record, account.login, "forbidden", request.path_params.get("case_id"))
+            return inbox.page(request, "error.html", 403, message="Dieser Fall gehört nicht zu Ihrem Team.")
+        except NotFound:
+            return inbox.page(request, "error.html", 404, message="Diesen Fall gibt es nicht (mehr).")
+
+    return wrapped
+
+
+# --- signing in ----------------------------------------------------------------------------------
+
+async def login_page(request: Request) -> Response:
+    inbox: Inbox = request.app.state.inbox
+    request.state.account = None
+    error = "Sie waren zu lange inaktiv und wurden abgemeldet." if request.query_params.get("expired") else None
+    return inbox.page(request, "login.html", error=error, next=request.query_params.get("next", "/cases"))
+
+
+async def login(request: Request) -> Response:
+    inbox: Inbox = request.app.state.inbox
+    request.state.account = None
+    form = await request.form()
+    if not csrf_valid(request, form.get(CSRF_FIELD)):  # type: ignore[arg-type]
+        return PlainTextResponse("Sicherheitsprüfung fehlgeschlagen: bitte die Seite neu laden.", status_code=403)
+    login_name, password = str(form.get("login", "")), str(form.get("password", ""))
+    next_path = str(form.get("next") or "/cases")
+    try:
+        account = await inbox.run(inbox.accounts.authenticate, login_name, password, client_of(request))
+    except LoginRefused as refused:
+        await inbox.run(inbox.audit.record, login_name.strip()[:64] or "?", f"login_{refused.reason}")
+        message = ("Zu viele Fehlversuche. Bitte warten Sie 15 Minuten." if refused.reason == "throttled"
+                   else "Anmeldename oder Passwort stimmt nicht, oder das Konto ist gesperrt.")
+        return inbox.page(request, "login.html", 401, error=message, next=next_path)
+    request.session.clear()  # a fresh session (and CSRF token) after login
+    request.session.update(login=account.login)
+    session_expired(request, 0)  # starts the idle clock
+    await inbox.run(inbox.audit.record, account.login, "login")
+    default = "/cases" if inbox.casework.may_see_cases(account) else "/dashboard"
+    return RedirectResponse(next_path if next_path.startswith("/") and not next_path.startswith("//") else default,
+                            status_code=303)
+
+
+@signed_in
+async def logout(inbox: Inbox, request: Request) -> Response:
+    await inbox.run(inbox.audit.record, request.state.account.login, "logout")
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+# --- cases ---------------------------------------------------------------------------------------
+
+@signed_in
+async def home(inbox: Inbox, request: Request) -> Response:
+    account: Account = request.state.account
+    return RedirectResponse("/cases" if inbox.casework.may_see_cases(account) else "/dashboard", status_code=303)
+
+
+@signed_in
+async def case_list(inbox: Inbox, request: Request) -> Response:
+    account: Account = request.state.account
+    params = request.query_params
+    filters = Filters(state=params.get("state", "open"), programme=params.get("programme", ""),
+                      municipality=params.get("municipality", ""), language=params.get("language", ""),
+                      age_group=params.get("age", ""), search=params.get("q", "")[:64])
+    cases = await inbox.run(inbox.casework.list, account, filters)
+    await inbox.run(inbox.audit.record, account.login, "view_list", None, ",".join(filters.active()))
+    return inbox.page(request, "cases.html", cases=cases, filters=filters, states=STATES, age_groups=AGE_GROUPS,
+                      languages=SUPPORTED_LANGUAGES, programmes=inbox.deployment.programmes)
+
+
+@signed_in
+async def case_page(inbox: Inbox, request: Request) -> Response:
+    account: Account = request.state.account
+    case_id = request.path_params["case_id"]
+    view = await inbox.run(inbox.casework.view, account, case_id)
+    events = await inbox.rasa.events(view.case.conversation_id)
+    await inbox.run(inbox.audit.record, account.login, "view_case", case_id)
+    return inbox.page(request, "case.html", view=view, case=view.case, entries=timeline(events, view.messages),
+                      bot_unreachable=events is None, transitions=TRANSITIONS[view.case.state],
+                      members=inbox.casework.team_members(view.case), team=inbox.deployment.team(view.case.team),
+                      error=request.query_params.get("error"))
+
+
+@signed_in
+async def case_timeline(inbox: Inbox, request: Request) -> Response:
+    """The conversation alone, for the page to refresh it while staff are on it."""
+    account: Account = request.state.account
+    view = await inbox.run(inbox.casework.view, account, request.path_params["case_id"])
+    events = await inbox.rasa.events(view.case.conversation_id)
+    return inbox.page(request, "_timeline.html", entries=timeline(events, view.messages))
+
+
+def _back(case_id: str, error: str | None = None) -> Response:
+    url = f"/cases/{case_id}" + (f"?error={error}" if error else "")
+    return RedirectResponse(url, status_code=303)
+
+
+def case_change(action: str) -> Callable[[Request], Awaitable[Response]]:
+    """POST /cases/{id}/<action>: one change, audited; refusals come back as a message on the page."""
+
+    @signed_in
+    async def change(inbox: Inbox, request: Request) -> Response:
+        account: Account = request.state.account
+        case_id = request.path_params["case_id"]
+        form = request.state.form
+        detail = None
+        try:
+            if action == "claim":
+                await inbox.run(inbox.casework.claim, account, case_id)
+            elif action == "assign":
+                detail = str(form.get("login", ""))
+                await inbox.run(inbox.casework.assign, account, case_id, detail)
+            elif action == "state":
+                detail = str(form.get("state", ""))
+                case, relay_ended = await inbox.run(inbox.casework.set_state, account, case_id, detail)
+                if relay_ended:
+                    await hand_back_to_bot(inbox, case)
+            elif action == "note":
+                await inbox.run(inbox.casework.add_note, account, case_id, str(form.get("text", "")))
+            elif action == "reply":
+                await inbox.run(inbox.casework.reply, account, case_id, str(form.get("text", "")))
+            elif action == "handback":
+                await hand_back_to_bot(inbox, await inbox.run(inbox.casework.hand_back, account, case_id))
+        except Refused as refused:
+            return _back(case_id, str(refused))
+        await inbox.run(inbox.audit.record, account.login, action, case_id, detail)
+        logger.info("case %s: %s by %s", case_id, action, account.login)
+        return _back(case_id)
+
+    return change
+
+
+async def hand_back_to_bot(inbox: Inbox, case: Case) -> None:
+    """Resume Rasa's conversation and send the person what the bot says next.
+
+    If Rasa cannot be reached the relay is still closed: the person's next message goes to
+    Rasa, which answers it (the pause is lifted by then or the gateway says it is unavailable).
+    """
+    chat_id = telegram_chat_of(case.conversation_id)
+    try:
+        replies = await inbox.rasa.resume(case.conversation_id)
+    except RasaUnavailable:
+        logger.error("could not resume the conversation of a case in Rasa")
+        replies = []
+    if chat_id is None:
+        return
+    handed_back = render("handed_back", case.language, inbox.deployment)
+
+    def queue() -> None:
+        with inbox.database.session() as session:
+            enqueue(session, chat_id, handed_back["text"])
+            for reply in replies:
+                enqueue(session, chat_id, reply.text or "…", list(reply.buttons) or None)
+
+    await inbox.run(queue)
+
+
+# --- the app -------------------------------------------------------------------------------------
+
+async def health(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def not_found(request: Request, exc: HTTPException) -> Response:
+    return PlainTextResponse("Nicht gefunden.", status_code=exc.status_code)
+
+
+class SecurityHeaders:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                headers.extend((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
+            await send(message)
+
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
+
+
+def build_app(settings: Settings, extra_routes: list[Route] | None = None) -> Starlette:
+    routes = [
+        Route("/health", health),
+        Route("/login", login_page, methods=["GET"]),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/", home),
+        Route("/cases", case_list),
+        Route("/cases/{case_id}", case_page),
+        Route("/cases/{case_id}/timeline", case_timeline),
+        *(Route(f"/cases/{{case_id}}/{action}", case_change(action), methods=["POST"])
+          for action in ("claim", "assign", "state", "note", "reply", "handback")),
+        *(extra_routes or []),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    secure = settings.web_url.startswith("https://")
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeaders),
+            # The idle timeout is checked on the server (security.session_expired), which can say why
+            # someone was logged out; the cookie's own lifetime is only an upper bound.
+            Middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie="lotse_session",
+                       max_age=SESSION_COOKIE_HOURS * 3600, same_site="strict", https_only=secure),
+        ],
+        exception_handlers={404: not_found},
+    )
+    app.state.inbox = Inbox(settings)
+    return app

@@ -1,0 +1,57 @@
+"""Sessions with a timeout, CSRF tokens, and headers that keep pages out of caches and frames."""
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+
+from starlette.requests import Request
+
+from bot.config import Settings
+
+CSRF_FIELD = "csrf"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",  # pages hold personal data
+}
+
+
+def session_secret(settings: Settings) -> str:
+    """LOTSE_WEB_SECRET, else a random key created once in var/ (readable by the owner only)."""
+    if settings.web_secret:
+        return settings.web_secret
+    path = Path(settings.var_dir) / "web-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get(CSRF_FIELD)
+    if not token:
+        token = request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return token
+
+
+def csrf_valid(request: Request, submitted: str | None) -> bool:
+    expected = request.session.get(CSRF_FIELD)
+    return bool(expected and submitted and secrets.compare_digest(expected, submitted))
+
+
+def session_expired(request: Request, timeout_seconds: int) -> bool:
+    """Whether the signed-in session was idle too long; touches it otherwise."""
+    now = int(time.time())
+    seen = request.session.get("seen")
+    if seen is not None and now - int(seen) > timeout_seconds:
+        return True
+    request.session["seen"] = now
+    return False
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,199 @@
+"""The staff inbox's rules: who sees which case, logins, CSRF, session timeout, case states.
+
+The real Starlette app on a real SQLite database; Rasa is not running here, so case pages show
+that the bot cannot be reached (the browser and relay tests in tests/e2e run with it).
+"""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from bot.config import Settings
+from bot.db import AuditEntry, CaseMessage, Database, OutboxMessage, migrate
+from bot.deployment import load_deployment
+from bot.handoff.cases import CaseDesk
+from bot.handoff.packet import Packet
+from bot.inbox.accounts import MAX_FAILURES_PER_LOGIN, AccountError, Accounts
+from bot.inbox.casework import Casework, Refused
+from bot.web.app import build_app
+from tests.e2e.fake_telegram import free_port
+
+PASSWORD = "correct horse battery"
+MOERS, WESEL = "05170024", "05170048"
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    deployment = {
+        "name": "Test", "programmes": ["kim-nrw"],
+        "municipalities": [{"ags": MOERS, "name": "Moers"}, {"ags": WESEL, "name": "Wesel"}],
+        "teams": [
+            {"id": "a", "name": "Team A", "municipalities": [MOERS], "members": ["anna"], "staff_chat_id": "-1"},
+            {"id": "b", "name": "Team B", "default": True, "members": ["bert"]},
+        ],
+    }
+    path = tmp_path / "deployment.yml"
+    path.write_text(yaml.safe_dump(deployment))
+    settings = Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'app.db'}", deployment_file=path,
+                        rasa_url=f"http://127.0.0.1:{free_port()}", session_minutes=30)
+    migrate(settings.app_database_url)
+    accounts = Accounts(Database(settings.app_database_url))
+    accounts.add("anna", "Anna A.", "staff", PASSWORD)
+    accounts.add("bert", "Bert B.", "staff", PASSWORD)
+    accounts.add("cora", "Cora C.", "coordinator", PASSWORD)
+    accounts.add("root", "Admin", "admin", PASSWORD)
+    return settings
+
+
+def open_case(settings: Settings, conversation_id: str, ags: str) -> str:
+    deployment = load_deployment(settings.deployment_file)
+    team = deployment.team("a" if ags == MOERS else "b")
+    desk = CaseDesk(Database(settings.app_database_url), deployment, settings.web_url)
+    opened = desk.open_case(conversation_id=conversation_id, channel="telegram", reason="requested", language="ar",
+                            first_name="Amal", municipality_ags=ags, team=team,
+                            packet_for=lambda ref: Packet(f"{ref} · Amal", f"Lotse – Übergabe {ref}", 25, ["kim-nrw"]))
+    return opened.id
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def login(client: TestClient, name: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    token = csrf_of(client.get("/login").text)
+    return client.post("/login", data={"login": name, "password": password, "csrf": token}, follow_redirects=False)
+
+
+@pytest.fixture()
+def client(settings: Settings) -> TestClient:
+    return TestClient(build_app(settings))
+
+
+def test_not_signed_in_means_the_login_page(client: TestClient, settings: Settings) -> None:
+    case_id = open_case(settings, "telegram:1", MOERS)
+    response = client.get(f"/cases/{case_id}", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert client.post(f"/cases/{case_id}/claim", data={}, follow_redirects=False).status_code == 303
+
+
+def test_staff_see_their_teams_cases_only(client: TestClient, settings: Settings) -> None:
+    mine, theirs = open_case(settings, "telegram:1", MOERS), open_case(settings, "telegram:2", WESEL)
+    assert login(client, "anna").status_code == 303
+    listing = client.get("/cases").text
+    assert f"/cases/{mine}" in listing and f"/cases/{theirs}" not in listing
+    assert client.get(f"/cases/{mine}").status_code == 200
+    forbidden = client.get(f"/cases/{theirs}")
+    assert forbidden.status_code == 403 and "Team" in forbidden.text
+    assert client.post(f"/cases/{theirs}/claim", data={"csrf": csrf_of(listing)}).status_code == 403
+    with Database(settings.app_database_url).session() as session:
+        actions = [(e.actor, e.action, e.case_id) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert ("anna", "login", None) in actions and ("anna", "view_case", mine) in actions
+    assert ("anna", "forbidden", theirs) in actions
+
+
+def test_coordinators_see_no_cases_and_admins_all(client: TestClient, settings: Settings) -> None:
+    case_id = open_case(settings, "telegram:1", MOERS)
+    login(client, "cora")
+    assert client.get("/cases").status_code == 403
+    assert client.get(f"/cases/{case_id}").status_code == 403
+    client.cookies.clear()
+    login(client, "root")
+    assert client.get(f"/cases/{case_id}").status_code == 200
+
+
+def test_a_forged_or_missing_csrf_token_is_rejected(client: TestClient, settings: Settings) -> None:
+    case_id = open_case(settings, "telegram:1", MOERS)
+    login(client, "anna")
+    assert client.post(f"/cases/{case_id}/claim", data={}).status_code == 403
+    assert client.post(f"/cases/{case_id}/claim", data={"csrf": "forged"}).status_code == 403
+    token = csrf_of(client.get(f"/cases/{case_id}").text)
+    assert client.post(f"/cases/{case_id}/claim", data={"csrf": token}).status_code == 200
+    assert "übernommen" in client.get(f"/cases/{case_id}").text
+    # the login form needs it too
+    assert client.post("/login", data={"login": "anna", "password": PASSWORD}).status_code == 403
+
+
+def test_a_disabled_account_cannot_log_in_and_its_session_ends(client: TestClient, settings: Settings) -> None:
+    login(client, "anna")
+    assert client.get("/cases", follow_redirects=False).status_code == 200
+    Accounts(Database(settings.app_database_url)).disable("anna")
+    assert client.get("/cases", follow_redirects=False).status_code == 303
+    refused = login(client, "anna")
+    assert refused.status_code == 401 and "gesperrt" in refused.text
+
+
+def test_logins_are_throttled_after_repeated_failures(client: TestClient, settings: Settings) -> None:
+    for _ in range(MAX_FAILURES_PER_LOGIN):
+        assert login(client, "anna", "wrong password!").status_code == 401
+    throttled = login(client, "anna")  # even the right password waits now
+    assert throttled.status_code == 401 and "Zu viele Fehlversuche" in throttled.text
+    Accounts(Database(settings.app_database_url)).reset_password("anna", "another good password")
+    assert login(client, "anna", "another good password").status_code == 303
+
+
+def test_an_idle_session_times_out(client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    login(client, "anna")
+    assert client.get("/cases", follow_redirects=False).status_code == 200
+    later = time.time() + settings.session_minutes * 60 + 1
+    monkeypatch.setattr("bot.web.security.time.time", lambda: later)
+    response = client.get("/cases", follow_redirects=False)
+    assert response.status_code == 303 and "expired" in response.headers["location"]
+    assert client.get("/cases", follow_redirects=False).headers["location"].startswith("/login")
+
+
+def test_pages_are_not_cached_or_framed(client: TestClient) -> None:
+    response = client.get("/login")
+    assert response.headers["cache-control"] == "no-store" and response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+def test_filters_narrow_the_list(client: TestClient, settings: Settings) -> None:
+    first, second = open_case(settings, "telegram:1", MOERS), open_case(settings, "telegram:3", MOERS)
+    casework = Casework(Database(settings.app_database_url), load_deployment(settings.deployment_file))
+    anna = Accounts(Database(settings.app_database_url)).active("anna")
+    casework.claim(anna, second)
+    login(client, "anna")
+    claimed = client.get("/cases?state=claimed").text
+    assert f"/cases/{second}" in claimed and f"/cases/{first}" not in claimed
+    assert f"/cases/{first}" in client.get("/cases?language=ar&age=18-27&programme=kim-nrw").text
+    assert f"/cases/{first}" not in client.get("/cases?language=fa").text
+    assert f"/cases/{first}" not in client.get("/cases?age=u18").text
+
+
+def test_case_states_follow_their_order_and_replies_are_queued(settings: Settings) -> None:
+    database = Database(settings.app_database_url)
+    casework = Casework(database, load_deployment(settings.deployment_file))
+    anna = Accounts(database).active("anna")
+    case_id = open_case(settings, "telegram:77", MOERS)
+    with pytest.raises(Refused):
+        casework.set_state(anna, case_id, "accepted")  # not before contact
+    with pytest.raises(Refused):
+        casework.assign(anna, case_id, "bert")  # not in the case's team
+    casework.reply(anna, case_id, "Hallo Amal, ich bin Anna.")
+    view = casework.view(anna, case_id)
+    assert (view.case.state, view.case.assigned_to) == ("contacted", "anna") and view.case.first_contact_at
+    with database.session() as session:
+        queued = session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == "77")).one()
+        assert queued.text == "👤 Anna A.: Hallo Amal, ich bin Anna."
+        assert session.get(CaseMessage, queued.case_message_id).direction == "out"
+    casework.set_state(anna, case_id, "accepted")
+    case, relay_ended = casework.set_state(anna, case_id, "closed")
+    assert relay_ended and not case.relay_open and case.closed_at
+    with pytest.raises(Refused):
+        casework.reply(anna, case_id, "noch da?")
+
+
+def test_accounts_need_a_role_and_a_long_password(settings: Settings) -> None:
+    accounts = Accounts(Database(settings.app_database_url))
+    with pytest.raises(AccountError, match="12"):
+        accounts.add("dora", "Dora", "staff", "short")
+    with pytest.raises(AccountError, match="role"):
+        accounts.add("dora", "Dora", "boss", PASSWORD)
+    with pytest.raises(AccountError, match="exists"):
+        accounts.add("anna", "Anna", "staff", PASSWORD)
