@@ -10,8 +10,8 @@ LOTSE     := $(APP)/bin/lotse
 RASA_BIN  := $(RASA)/bin/rasa
 PYTHON310  = $(shell scripts/find-python310)
 
-.PHONY: help setup run chat train test test-unit test-e2e validate rasa-test catalogs lock clean \
-        bench-eligibility bench-roundtrip nlu-report
+.PHONY: help setup browser run chat train test test-unit test-e2e validate rasa-test catalogs lock clean \
+        bench-eligibility bench-roundtrip bench-handoff nlu-report
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ $(RASA)/.installed: requirements/rasa.lock
 
 setup: $(APP)/.installed $(RASA)/.installed  ## create both environments (once; again when a lock file changes)
 
+browser:  ## Debian's chromium for the browser tests (apt-get, when missing)
+	@scripts/ensure-chromium
+
 lock:  ## re-resolve the lock files from pyproject.toml and requirements/rasa.in
 	$(APP)/bin/pip install --quiet -e '.[test]'
 	$(APP)/bin/pip freeze --exclude-editable > requirements/app.lock
@@ -44,7 +47,7 @@ lock:  ## re-resolve the lock files from pyproject.toml and requirements/rasa.in
 train: setup  ## train the Rasa model when its training data changed (and only then)
 	$(LOTSE) train
 
-run: setup  ## start Rasa, the action server and the Telegram gateway (Ctrl-C stops all)
+run: setup  ## start Rasa, the action server, the Telegram gateway and the staff inbox (Ctrl-C stops all)
 	$(LOTSE) run
 
 chat: setup  ## talk to Lotse in this terminal, without Telegram
@@ -61,10 +64,10 @@ test-unit: setup  ## fast tests: parsers, form validation, eligibility, catalogs
 rasa-test: train  ## the Rasa test stories against the trained model
 	$(LOTSE) rasa-test
 
-test-e2e: train  ## end to end: fake Telegram Bot API → gateway → Rasa → actions → database
+test-e2e: train browser  ## end to end: fake Telegram Bot API → gateway → Rasa → actions → database
 	$(APP_PY) -m pytest -m e2e -q
 
-test: setup validate train  ## everything CI runs
+test: setup browser validate train  ## everything CI runs
 	$(APP_PY) -m pytest -q
 	$(LOTSE) rasa-test
 
@@ -73,6 +76,9 @@ bench-eligibility: setup  ## profile-evaluations per second of every programme, 
 
 bench-roundtrip: train  ## message round trip (p50/p95) over whole intakes through the real stack, and memory per process
 	$(APP_PY) -m benchmarks.bench_roundtrip
+
+bench-handoff: train browser  ## handoff: last answer → staff-chat notice, staff reply → delivery (p50/p95)
+	$(APP_PY) -m benchmarks.bench_handoff
 
 nlu-report: setup  ## intent/entity F1 per language on the held-out sets, against Rasa's default pipeline
 	$(APP_PY) benchmarks/nlu_report.py

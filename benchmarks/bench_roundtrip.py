@@ -13,9 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.db import migrate
-from tests.e2e.conftest import Harness, e2e_settings
-from tests.e2e.fake_telegram import FakeTelegram
+from tests.e2e.conftest import running_stack
 from tests.e2e.intake_driver import IntakeRun
 
 INTAKES = ("en", "de", "ar", "uk", "fa")
@@ -29,15 +27,9 @@ def rss_mib(pid: int) -> float:
 
 
 def main() -> int:
-    telegram = FakeTelegram()
-    telegram.start()
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = e2e_settings(Path(tmp), telegram, log_level="WARNING")
-        migrate(settings.app_database_url)
-        harness = Harness(settings, telegram)
-        started = time.monotonic()
-        harness.start()
-        print(f"stack up in {time.monotonic() - started:.1f} s (action server, Rasa with the model, gateway)")
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp, running_stack(Path(tmp), log_level="WARNING") as harness:
+        print(f"stack up in {time.monotonic() - started:.1f} s (model, action server, Rasa, gateway, inbox)")
         times: list[float] = []
         for language in INTAKES:
             user = harness.user(language_code=language)
@@ -50,8 +42,6 @@ def main() -> int:
               f"max {times[-1] * 1000:.0f} ms")
         for service in harness.stack.services:
             print(f"resident memory {service.name:8} {rss_mib(service.process.pid):7.0f} MiB")
-        harness.stack.stop()
-    telegram.stop()
     return 0
 
 

@@ -15,6 +15,7 @@ from bot.db.models import utcnow
 from bot.deployment import Deployment
 from bot.handoff.outbox import enqueue, telegram_chat_of
 from bot.inbox.accounts import Account
+from bot.messages import render
 
 STATES = ("new", "claimed", "contacted", "accepted", "referred", "not_reached", "closed")
 STATE_LABELS = {
@@ -33,6 +34,8 @@ TRANSITIONS = {
 }
 AGE_GROUPS = {"u18": (0, 17), "18-27": (18, 27), "28-44": (28, 44), "45+": (45, 200)}
 MAX_REPLY_LENGTH = 4000  # Telegram's limit is 4096 characters
+STAFF_PHRASES = ("staff_phrase_hello", "staff_phrase_when_free", "staff_phrase_call", "staff_phrase_meeting",
+                 "staff_phrase_documents", "staff_phrase_interpreter", "staff_phrase_thanks")
 
 
 class Forbidden(Exception):
@@ -177,6 +180,21 @@ class Casework:
         with self.database.session() as session:
             self._change(session, account, case_id)
             session.add(CaseNote(case_id=case_id, author=account.login, text=text))
+
+    def reply_with_phrase(self, account: Account, case_id: str, phrase: str) -> None:
+        """A prepared phrase in the person's language, with the German below it: staff need not
+        read the person's script, and the person can show the German to anyone helping them."""
+        if phrase not in STAFF_PHRASES:
+            raise Refused("Diese Vorlage gibt es nicht.")
+        with self.database.session() as session:
+            language = self._change(session, account, case_id).language
+        german = render(phrase, "de", self.deployment)["text"]
+        translated = render(phrase, language, self.deployment)["text"]
+        self.reply(account, case_id, translated if language == "de" else f"{translated}\n\n🇩🇪 {german}")
+
+    def phrases(self) -> dict[str, str]:
+        """The prepared phrases as staff read them (German)."""
+        return {name: render(name, "de", self.deployment)["text"] for name in STAFF_PHRASES}
 
     def reply(self, account: Account, case_id: str, text: str) -> None:
         """Send a message to the person through the bot (queued: nothing is lost while offline).

@@ -182,6 +182,7 @@ async def case_page(inbox: Inbox, request: Request) -> Response:
     return inbox.page(request, "case.html", view=view, case=view.case, entries=timeline(events, view.messages),
                       bot_unreachable=events is None, transitions=TRANSITIONS[view.case.state],
                       members=inbox.casework.team_members(view.case), team=inbox.deployment.team(view.case.team),
+                      phrases=inbox.casework.phrases(),
                       error=request.query_params.get("error"))
 
 
@@ -223,6 +224,9 @@ def case_change(action: str) -> Callable[[Request], Awaitable[Response]]:
                 await inbox.run(inbox.casework.add_note, account, case_id, str(form.get("text", "")))
             elif action == "reply":
                 await inbox.run(inbox.casework.reply, account, case_id, str(form.get("text", "")))
+            elif action == "phrase":
+                detail = str(form.get("phrase", ""))
+                await inbox.run(inbox.casework.reply_with_phrase, account, case_id, detail)
             elif action == "handback":
                 await hand_back_to_bot(inbox, await inbox.run(inbox.casework.hand_back, account, case_id))
         except Refused as refused:
@@ -294,7 +298,7 @@ def build_app(settings: Settings, extra_routes: list[Route] | None = None) -> St
         Route("/cases/{case_id}", case_page),
         Route("/cases/{case_id}/timeline", case_timeline),
         *(Route(f"/cases/{{case_id}}/{action}", case_change(action), methods=["POST"])
-          for action in ("claim", "assign", "state", "note", "reply", "handback")),
+          for action in ("claim", "assign", "state", "note", "reply", "phrase", "handback")),
         *(extra_routes or []),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]

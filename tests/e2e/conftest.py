@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -91,16 +92,20 @@ def e2e_settings(tmp: Path, telegram: FakeTelegram, **overrides: object) -> Sett
     return Settings(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
-def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
-    telegram = FakeTelegram()
-    telegram.start()
-    tmp = tmp_path_factory.mktemp("stack")
-    settings = e2e_settings(tmp, telegram)
-    migrate(settings.app_database_url)
+def add_team_members(settings: Settings) -> None:
     accounts = Accounts(Database(settings.app_database_url))
     for login in TEAM_MEMBERS.values():
         accounts.add(login, login.capitalize(), "staff", STAFF_PASSWORD)
+
+
+@contextmanager
+def running_stack(tmp: Path, log_level: str = "INFO") -> Iterator[Harness]:
+    """The whole stack with a fresh database and the test teams' members, stopped afterwards."""
+    telegram = FakeTelegram()
+    telegram.start()
+    settings = e2e_settings(tmp, telegram, log_level=log_level)
+    migrate(settings.app_database_url)
+    add_team_members(settings)
     harness = Harness(settings, telegram)
     try:
         harness.start()
@@ -108,6 +113,12 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     finally:
         harness.stack.stop()
         telegram.stop()
+
+
+@pytest.fixture(scope="session")
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    with running_stack(tmp_path_factory.mktemp("stack")) as harness:
+        yield harness
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -25,8 +25,11 @@ class StaffClient:
         return response.text
 
     def act(self, case_id: str, action: str, **fields: str) -> str:
-        token = self._csrf(self.case_page(case_id))
-        response = self.http.post(f"/cases/{case_id}/{action}", data={"csrf": token, **fields})
+        return self.act_from_page(case_id, action, self.case_page(case_id), **fields)
+
+    def act_from_page(self, case_id: str, action: str, page: str, **fields: str) -> str:
+        """Submit one of the case page's forms, as a browser does from the page it shows."""
+        response = self.http.post(f"/cases/{case_id}/{action}", data={"csrf": self._csrf(page), **fields})
         response.raise_for_status()
         return response.text
 

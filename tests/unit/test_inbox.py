@@ -19,8 +19,10 @@ from bot.db import AuditEntry, CaseMessage, Database, OutboxMessage, migrate
 from bot.deployment import load_deployment
 from bot.handoff.cases import CaseDesk
 from bot.handoff.packet import Packet
+from bot.i18n import localise
 from bot.inbox.accounts import MAX_FAILURES_PER_LOGIN, AccountError, Accounts
 from bot.inbox.casework import Casework, Refused
+from bot.messages import response_catalog
 from bot.web.app import build_app
 from tests.e2e.fake_telegram import free_port
 
@@ -197,3 +199,19 @@ def test_accounts_need_a_role_and_a_long_password(settings: Settings) -> None:
         accounts.add("dora", "Dora", "boss", PASSWORD)
     with pytest.raises(AccountError, match="exists"):
         accounts.add("anna", "Anna", "staff", PASSWORD)
+
+
+def test_a_prepared_phrase_goes_out_in_the_persons_language_with_the_german_below(settings: Settings) -> None:
+    database = Database(settings.app_database_url)
+    casework = Casework(database, load_deployment(settings.deployment_file))
+    anna = Accounts(database).active("anna")
+    case_id = open_case(settings, "telegram:55", MOERS)  # an Arabic-speaking person
+    casework.reply_with_phrase(anna, case_id, "staff_phrase_documents")
+    german = casework.phrases()["staff_phrase_documents"]
+    arabic = localise(response_catalog().get("staff_phrase_documents").text, "ar")
+    assert german.startswith("Bitte bring") and arabic != german
+    with database.session() as session:
+        queued = session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == "55")).one()
+    assert queued.text == f"👤 Anna A.: {arabic}\n\n🇩🇪 {german}"
+    with pytest.raises(Refused):
+        casework.reply_with_phrase(anna, case_id, "anything_else")
