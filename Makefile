@@ -11,7 +11,7 @@ RASA_BIN  := $(RASA)/bin/rasa
 PYTHON310  = $(shell scripts/find-python310)
 
 .PHONY: help setup browser run chat train test test-unit test-e2e validate rasa-test catalogs lock clean \
-        bench-eligibility bench-roundtrip bench-handoff nlu-report
+        bench-eligibility bench-roundtrip bench-handoff bench-dashboard nlu-report
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ bench-roundtrip: train  ## message round trip (p50/p95) over whole intakes throu
 
 bench-handoff: train browser  ## handoff: last answer → staff-chat notice, staff reply → delivery (p50/p95)
 	$(APP_PY) -m benchmarks.bench_handoff
+
+bench-dashboard: setup  ## dashboard render time (p50/p95) with 100,000 demo intakes on SQLite, and the demo-data time
+	$(APP_PY) -m benchmarks.bench_dashboard
 
 nlu-report: setup  ## intent/entity F1 per language on the held-out sets, against Rasa's default pipeline
 	$(APP_PY) benchmarks/nlu_report.py

@@ -13,6 +13,7 @@ from typing import Any
 from bot.config import Settings, load_settings
 from bot.eligibility import cli as eligibility_cli
 from bot.inbox import cli as staff_cli
+from bot.stats import cli as stats_cli
 
 TOKEN_HELP = """\
 No Telegram bot token is set (TELEGRAM_BOT_TOKEN).
@@ -212,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     eligibility_cli.register(commands)
     staff_cli.register(commands)
+    stats_cli.register(commands)
 
     intakes = commands.add_parser("intakes", help="stored intakes").add_subparsers(dest="intakes_command", required=True)
     export = intakes.add_parser("export", help="print every intake in the intake-record format")

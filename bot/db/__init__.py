@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from bot.db.models import (
-    AuditEntry, Base, CallbackPayload, Case, CaseMessage, CaseNote, Conversation, Intake, LoginAttempt, OutboxMessage, Staff,
+    AuditEntry, Base, CallbackPayload, Case, CaseMessage, CaseNote, Conversation, Intake, IntakeStats, LoginAttempt, OutboxMessage, Staff,
 )
 from bot.db.session import Database, migrate
 
 __all__ = [
-    "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "Conversation", "Database", "Intake",
+    "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "Conversation", "Database", "Intake", "IntakeStats",
     "LoginAttempt", "OutboxMessage", "Staff", "migrate",
 ]

@@ -9,7 +9,7 @@ import datetime
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -49,7 +49,43 @@ class Intake(Base):
     residence_status: Mapped[str | None] = mapped_column(String(40))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    __table_args__ = (Index("ix_intakes_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_intakes_status_created", "status", "created_at"),
+        # bot.stats finds the intakes changed since its last refresh by this.
+        Index("ix_intakes_updated_at", "updated_at"),
+    )
+
+
+class IntakeStats(Base):
+    """One narrow row per intake with the figures the dashboard counts (bot/stats/facts.py).
+
+    Derived from the intake and refreshed when the intake changes, so the dashboard groups
+    plain columns instead of reading every intake's JSON; deleting an intake deletes its row.
+    """
+
+    __tablename__ = "intake_stats"
+
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intakes.id", ondelete="CASCADE"), primary_key=True)
+    source_updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_on: Mapped[datetime.date] = mapped_column(Date)  # the intake's day (UTC)
+    status: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    municipality_ags: Mapped[str | None] = mapped_column(String(8))
+    gender: Mapped[str | None] = mapped_column(String(16))
+    age_group: Mapped[str] = mapped_column(String(8))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # the best programme outcome, None = not checked
+    eligible_programmes: Mapped[str | None] = mapped_column(String(200))  # "|kim-nrw|durchstarten-nrw|"
+    last_question: Mapped[str | None] = mapped_column(String(40))  # for intakes still "started"
+
+    # One covering index per dashboard query (bot/stats/report.py), its GROUP BY columns first:
+    # the database walks the index in group order instead of reading and sorting the rows.
+    # created_on comes last on purpose: dashboard ranges cover most rows anyway.
+    __table_args__ = (
+        Index("ix_intake_stats_days", "status", "created_on"),
+        Index("ix_intake_stats_people", "status", "language", "gender", "age_group", "outcome", "created_on"),
+        Index("ix_intake_stats_places", "status", "municipality_ags", "eligible_programmes", "created_on"),
+        Index("ix_intake_stats_dropoff", "status", "last_question", "language", "created_on"),
+    )
 
 
 class CallbackPayload(Base):
@@ -105,7 +141,12 @@ class Case(Base):
     first_contact_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_cases_team_state", "team", "state"), Index("ix_cases_created_at", "created_at"))
+    __table_args__ = (
+        Index("ix_cases_team_state", "team", "state"),
+        Index("ix_cases_created_at", "created_at"),
+        # Covers the dashboard's case figures, so they need not read the wide rows (summary, ...).
+        Index("ix_cases_stats", "created_at", "team", "state", "language", "first_contact_at"),
+    )
 
 
 class CaseMessage(Base):

@@ -71,6 +71,12 @@ class Inbox:
         self.templates.env.globals.update(
             state_labels=STATE_LABELS, language_name=lambda code: language_name(code, "de"),
             deployment=self.deployment, csrf_field=CSRF_FIELD,
+            # the filters' choices, as (value, text) for templates/_macros.html
+            programme_options=[(p, p) for p in self.deployment.programmes],
+            language_options=[(code, language_name(code, "de")) for code in SUPPORTED_LANGUAGES],
+            municipality_options=[(m.ags, m.name) for m in self.deployment.municipalities],
+            team_options=[(t.id, t.name) for t in self.deployment.teams],
+            age_options=[(group, group) for group in AGE_GROUPS],
         )
 
     def page(self, request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
@@ -168,8 +174,7 @@ async def case_list(inbox: Inbox, request: Request) -> Response:
                       age_group=params.get("age", ""), search=params.get("q", "")[:64])
     cases = await inbox.run(inbox.casework.list, account, filters)
     await inbox.run(inbox.audit.record, account.login, "view_list", None, ",".join(filters.active()))
-    return inbox.page(request, "cases.html", cases=cases, filters=filters, states=STATES, age_groups=AGE_GROUPS,
-                      languages=SUPPORTED_LANGUAGES, programmes=inbox.deployment.programmes)
+    return inbox.page(request, "cases.html", cases=cases, filters=filters, states=STATES)
 
 
 @signed_in
@@ -288,6 +293,9 @@ class SecurityHeaders:
 
 
 def build_app(settings: Settings, extra_routes: list[Route] | None = None) -> Starlette:
+    from bot.web.dashboard import ROUTES as dashboard_routes  # imports this module: load it here
+
+    extra_routes = [*dashboard_routes, *(extra_routes or [])]
     routes = [
         Route("/health", health),
         Route("/login", login_page, methods=["GET"]),
