@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import MAX_ANSWER_LENGTH, Answer, read_answer, repeats_previous_message
 from actions.context import channel_of, deployment, in_thread, intake_store, language_of, say, today
-from actions.questions import QUESTION_BY_SLOT, Context, skip_updates
+from actions.questions import QUESTION_BY_SLOT, Context, names_an_option, skip_updates
 from bot.intake.answers import record_fields
 from bot.parsing import AnswerError
 
@@ -44,7 +44,10 @@ class ValidateIntakeForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if answer.slot == "language" or (answer.slot in QUESTION_BY_SLOT and answer.slot != requested):
             return [SlotSet(answer.slot, answer.value)]
-        if requested not in QUESTION_BY_SLOT or answer.interrupts(requested, repeats_previous_message(tracker.events)):
+        if requested not in QUESTION_BY_SLOT:
+            return []
+        if answer.interrupts(requested, repeats_previous_message(tracker.events)) and not names_an_option(
+                requested, answer.text, language_of(tracker.slots, tracker.latest_message.get("metadata"))):
             return []
         # The raw answer stands in the slot until validation replaces it with a parsed value.
         return [SlotSet(requested, RAW_ANSWER)]

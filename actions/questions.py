@@ -24,7 +24,7 @@ from bot.parsing.countries import STATELESS, country_codes, parse_nationality
 from bot.parsing.dates import parse_birth_date, parse_partial_date
 from bot.parsing.names import parse_first_name
 from bot.parsing.numbers import parse_count, parse_phone
-from bot.parsing.options import match_level, match_option
+from bot.parsing.options import match_level, match_option, match_title
 from bot.parsing.places import match_municipality
 from bot.parsing.residence import RESIDENCE_STATUS_CODES, parse_residence_status
 from bot.parsing.spoken import parse_spoken_languages
@@ -77,6 +77,19 @@ def option_titles(response: str, language: str) -> dict[str, list[str]]:
         if value is not None:
             titles.setdefault(value, []).extend({button.title, localise(button.title, language), localise(button.title, "de")})
     return titles
+
+
+def names_an_option(slot: str, text: str, language: str) -> bool:
+    """Whether the text is a button title of the slot's closed question, typed out.
+
+    Such a text answers the question whatever the intent model makes of it: "Nachmittags"
+    (afternoons) is no goodbye, "Keine Angabe" no refusal.
+    """
+    response = f"ask_{slot}"
+    if response not in response_catalog():
+        return False
+    titles = option_titles(response, language)
+    return bool(titles) and match_title(text, titles) is not None
 
 
 def _choice(response: str) -> Parser:

@@ -35,6 +35,12 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "phone": ("phone", "call", "telefon", "anrufen", "téléphone", "telefonla", "телефон", "هاتف", "تلفن", "تلیفون"),
         "in_person": ("in person", "persönlich", "appointment", "termin", "en personne", "yüz yüze", "лично", "особисто", "حضوري", "حضوری"),
     },
+    "contact_time": {
+        "morning": ("morning", "mornings", "morgens", "vormittags", "matin", "sabah", "утром", "صباح", "صبح"),
+        "afternoon": ("afternoon", "afternoons", "nachmittags", "après midi", "öğleden sonra", "днём", "днем", "بعد الظهر", "بعدازظهر", "عصر"),
+        "evening": ("evening", "evenings", "abends", "soir", "akşam", "вечером", "مساء", "شب"),
+        "any": ("any time", "anytime", "immer", "jederzeit", "egal", "n importe quand", "her zaman", "в любое время", "أي وقت", "هر وقت"),
+    },
     "school_certificate": {
         "none": ("none", "no certificate", "kein", "keinen"),
         "upper_secondary": ("abitur", "high school", "baccalauréat", "bac", "lise"),
@@ -43,17 +49,24 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
 _LEVEL = re.compile(r"\b([abc][12])\b", re.IGNORECASE)
 
 
+def match_title(text: str, titles: Mapping[str, Iterable[str]]) -> str | None:
+    """The option value whose title the text is (or is close to), else None."""
+    answer = fold(text)
+    by_title = {fold(title): value for value, value_titles in titles.items() for title in value_titles if fold(title)}
+    if answer in by_title:
+        return by_title[answer]
+    close = difflib.get_close_matches(answer, by_title, n=1, cutoff=FUZZY_CUTOFF)
+    return by_title[close[0]] if close else None
+
+
 def match_option(text: str, titles: Mapping[str, Iterable[str]], slot: str | None = None) -> str:
     """The option value whose title or keyword the text names; AnswerError('choice_unclear') if none."""
     answer = fold(text)
     if not answer:
         raise AnswerError("choice_unclear")
-    by_title = {fold(title): value for value, value_titles in titles.items() for title in value_titles if fold(title)}
-    if answer in by_title:
-        return by_title[answer]
-    close = difflib.get_close_matches(answer, by_title, n=1, cutoff=FUZZY_CUTOFF)
-    if close:
-        return by_title[close[0]]
+    titled = match_title(text, titles)
+    if titled is not None:
+        return titled
     for value, words in (KEYWORDS.get(slot or "", {})).items():
         if any(re.search(rf"(?:^|\s){re.escape(fold(word))}(?:$|\s)", answer) for word in words):
             return value

@@ -98,6 +98,13 @@ async def test_a_low_confidence_interruption_is_taken_as_an_answer() -> None:
     assert slots["first_name"] == "Salam"
 
 
+async def test_a_typed_button_title_answers_even_when_the_model_reads_a_request() -> None:
+    # "Nachmittags" (afternoons) was once read as a goodbye with high confidence.
+    slots, _ = await run_form(tracker("contact_time", "Nachmittags", intent="goodbye", confidence=0.98,
+                                      language="de", consent="yes", first_name="Sara"))
+    assert slots["contact_time"] == "afternoon"
+
+
 async def test_nothing_is_stored_before_consent() -> None:
     slots, _ = await run_form(tracker("consent", "no", intent="deny", language="en"))
     assert slots["consent"] == "no"
