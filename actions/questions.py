@@ -100,9 +100,14 @@ def _choice(response: str) -> Parser:
         pressed = _button_value(answer, slot)
         if pressed is not None:
             return Parsed(pressed)
+        titles = option_titles(response, context.language)
+        # A typed title first: the model may read "Piştî nîvro" (afternoons) as "I don't know".
+        titled = match_title(answer.text, titles)
+        if titled is not None:
+            return Parsed(titled)
         if answer.is_dont_know:
             return Parsed(UNKNOWN)
-        return Parsed(match_option(answer.text, option_titles(response, context.language), slot))
+        return Parsed(match_option(answer.text, titles, slot))
 
     return parse
 

@@ -115,8 +115,10 @@ def test_bad_input_is_explained_and_asked_again(harness: Harness) -> None:
     replies = user.press("No, only the year", replies)
     assert "What is your gender?" in texts(replies)
     replies = user.press("I prefer not to say", replies)
-    replies = user.say("I am from Atlantis")
-    assert 'do not know the country "I am from Atlantis"' in texts(replies)
+    # (A fictional country. "Atlantis" itself is read as a request for help by the intent model,
+    # which then explains the question instead: a known confusion, see docs/nlu.md.)
+    replies = user.say("I am from Wakanda")
+    assert 'do not know the country "I am from Wakanda"' in texts(replies)
     replies = user.say("I am from Afghanistan")
     assert "In which town" in texts(replies)
     replies = user.say("Berlin")

@@ -105,6 +105,12 @@ async def test_a_typed_button_title_answers_even_when_the_model_reads_a_request(
     assert slots["contact_time"] == "afternoon"
 
 
+async def test_a_typed_title_is_not_taken_for_i_dont_know() -> None:
+    slots, _ = await run_form(tracker("contact_time", "Piştî nîvro", intent="dont_know", confidence=0.77,
+                                      language="ku", consent="yes", first_name="Sara"))
+    assert slots["contact_time"] == "afternoon"
+
+
 async def test_nothing_is_stored_before_consent() -> None:
     slots, _ = await run_form(tracker("consent", "no", intent="deny", language="en"))
     assert slots["consent"] == "no"
