@@ -13,7 +13,7 @@ from bot.deployment import Deployment
 from bot.eligibility.derived import age_on
 from bot.i18n import language_name, localise
 from bot.intake.answers import UNANSWERED
-from bot.intake.fields import FIELD_SLOTS, summary
+from bot.intake.fields import FIELD_SLOTS, button_title, summary
 from bot.messages import response_catalog
 
 STAFF_LANGUAGE = "de"
@@ -95,15 +95,8 @@ def _communication(slots: dict[str, Any], language: str) -> list[str]:
         lines.append(f"Kontakt bevorzugt: {shown}" + (f", {phone}" if phone not in UNANSWERED else ""))
     contact_time = slots.get("contact_time")
     if contact_time not in UNANSWERED:
-        lines.append(f"Erreichbar: {localise(_time_title(contact_time), STAFF_LANGUAGE)}")
+        lines.append(f"Erreichbar: {button_title('ask_contact_time', contact_time, STAFF_LANGUAGE) or contact_time}")
     return lines
-
-
-def _time_title(code: str) -> str:
-    for button in response_catalog().get("ask_contact_time").buttons:
-        if button.value == code:
-            return button.title
-    return code
 
 
 def _eligibility(eligibility: dict[str, Any]) -> list[str]:

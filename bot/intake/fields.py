@@ -36,7 +36,7 @@ FIELD_SLOTS: dict[str, tuple[str, ...]] = {
 SLOT_FIELD = {slot: field for field, slots in FIELD_SLOTS.items() for slot in slots}
 
 
-def _button_title(response: str, value: Any, language: str) -> str | None:
+def button_title(response: str, value: Any, language: str) -> str | None:
     """The translated title of the button that stands for `value` in a question."""
     for button in response_catalog().get(response).buttons:
         if button.value == value:
@@ -71,22 +71,22 @@ def display_value(field: str, slots: dict[str, Any], language: str, deployment: 
         return ", ".join(language_display_name(code, language) for code in value)
     if field == "residence_status":
         code = slots.get("residence_status")
-        return _button_title("ask_residence_kind_duldung", code, language) or _button_title(
-            "ask_residence_kind_permit", code, language) or _button_title("ask_residence_status", code, language) or code
+        return button_title("ask_residence_kind_duldung", code, language) or button_title(
+            "ask_residence_kind_permit", code, language) or button_title("ask_residence_status", code, language) or code
     if field == "school":
         years = localise("Years at school: {years}", language, years=value)
         certificate = slots.get("school_certificate")
-        shown = _button_title("ask_school_certificate", certificate, language) or certificate
+        shown = button_title("ask_school_certificate", certificate, language) or certificate
         return f"{years}, {shown}" if shown not in UNANSWERED else years
     if field == "vocational_qualification":
         recognised = slots.get("qualification_recognised")
         text = localise("No training, no studies", language) if value == "none" else str(value)
-        shown = _button_title("ask_qualification_recognised", recognised, language)
+        shown = button_title("ask_qualification_recognised", recognised, language)
         return f"{text} ({shown})" if shown else text
     if field == "work_experience":
         return localise("No work experience", language) if value == "none" else str(value)
     if field == "contact":
-        method = _button_title("ask_contact_method", value, language) or value
+        method = button_title("ask_contact_method", value, language) or value
         parts = [method]
         if slots.get("phone") not in UNANSWERED:
             parts.append(str(slots["phone"]))
@@ -95,10 +95,10 @@ def display_value(field: str, slots: dict[str, Any], language: str, deployment: 
         if slots.get("interpreter_needed") == "yes":
             parts.append(localise("with interpreter", language))
         if slots.get("contact_time") not in (*UNANSWERED, "unknown"):
-            parts.append(_button_title("ask_contact_time", slots["contact_time"], language) or slots["contact_time"])
+            parts.append(button_title("ask_contact_time", slots["contact_time"], language) or slots["contact_time"])
         return ", ".join(parts)
     if field in ("gender", "german_level", "goal"):
-        return _button_title(f"ask_{field}", value, language) or str(value)
+        return button_title(f"ask_{field}", value, language) or str(value)
     return yes_no.get(str(value), str(value))
 
 
