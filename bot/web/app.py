@@ -188,7 +188,7 @@ async def case_page(inbox: Inbox, request: Request) -> Response:
                       bot_unreachable=events is None, transitions=TRANSITIONS[view.case.state],
                       members=inbox.casework.team_members(view.case), team=inbox.deployment.team(view.case.team),
                       phrases=inbox.casework.phrases(),
-                      error=request.query_params.get("error"))
+                      error=request.session.pop("refused", None))
 
 
 @signed_in
@@ -200,9 +200,8 @@ async def case_timeline(inbox: Inbox, request: Request) -> Response:
     return inbox.page(request, "_timeline.html", entries=timeline(events, view.messages))
 
 
-def _back(case_id: str, error: str | None = None) -> Response:
-    url = f"/cases/{case_id}" + (f"?error={error}" if error else "")
-    return RedirectResponse(url, status_code=303)
+def _back(case_id: str) -> Response:
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
 def case_change(action: str) -> Callable[[Request], Awaitable[Response]]:
@@ -235,7 +234,9 @@ def case_change(action: str) -> Callable[[Request], Awaitable[Response]]:
             elif action == "handback":
                 await hand_back_to_bot(inbox, await inbox.run(inbox.casework.hand_back, account, case_id))
         except Refused as refused:
-            return _back(case_id, str(refused))
+            # Shown once on the case page; kept in the session, so no link can put words there.
+            request.session["refused"] = str(refused)
+            return _back(case_id)
         await inbox.run(inbox.audit.record, account.login, action, case_id, detail)
         logger.info("case %s: %s by %s", case_id, action, account.login)
         return _back(case_id)

@@ -191,6 +191,16 @@ def test_case_states_follow_their_order_and_replies_are_queued(settings: Setting
         casework.reply(anna, case_id, "noch da?")
 
 
+def test_a_refused_change_is_explained_once_on_the_case_page(client: TestClient, settings: Settings) -> None:
+    case_id = open_case(settings, "telegram:1", MOERS)
+    login(client, "anna")
+    token = csrf_of(client.get(f"/cases/{case_id}").text)
+    page = client.post(f"/cases/{case_id}/assign", data={"csrf": token, "login": "bert"}).text
+    assert "bert gehört nicht zum Team dieses Falls." in page
+    assert "gehört nicht zum Team" not in client.get(f"/cases/{case_id}").text
+    assert "Eingeschleust" not in client.get(f"/cases/{case_id}?error=Eingeschleust").text
+
+
 def test_accounts_need_a_role_and_a_long_password(settings: Settings) -> None:
     accounts = Accounts(Database(settings.app_database_url))
     with pytest.raises(AccountError, match="12"):
