@@ -47,30 +47,29 @@ class RasaClient:
             raise RasaUnavailable(str(error)) from error
         return _replies(response.json())
 
-    async def state(self, sender: str) -> dict[str, Any]:
-        """A conversation's slots and active form ({} when Rasa cannot say)."""
+    async def _tracker(self, sender: str, include_events: str) -> dict[str, Any] | None:
+        """The conversation's tracker from Rasa's HTTP API, None when Rasa cannot be reached."""
         try:
             response = await self._http.get(
                 f"{self.base_url}/conversations/{sender}/tracker",
-                params={"include_events": "NONE", "token": self.token},
-            )
-            response.raise_for_status()
-        except httpx.HTTPError:
-            return {}
-        tracker = response.json()
-        return {"slots": tracker.get("slots") or {}, "active_loop": (tracker.get("active_loop") or {}).get("name")}
-
-    async def events(self, sender: str) -> list[dict[str, Any]] | None:
-        """The conversation's events (None when Rasa cannot be reached)."""
-        try:
-            response = await self._http.get(
-                f"{self.base_url}/conversations/{sender}/tracker",
-                params={"include_events": "ALL", "token": self.token},
+                params={"include_events": include_events, "token": self.token},
             )
             response.raise_for_status()
         except httpx.HTTPError:
             return None
-        return response.json().get("events") or []
+        return response.json()
+
+    async def state(self, sender: str) -> dict[str, Any]:
+        """A conversation's slots and active form ({} when Rasa cannot say)."""
+        tracker = await self._tracker(sender, "NONE")
+        if tracker is None:
+            return {}
+        return {"slots": tracker.get("slots") or {}, "active_loop": (tracker.get("active_loop") or {}).get("name")}
+
+    async def events(self, sender: str) -> list[dict[str, Any]] | None:
+        """The conversation's events (None when Rasa cannot be reached)."""
+        tracker = await self._tracker(sender, "ALL")
+        return None if tracker is None else tracker.get("events") or []
 
     async def resume(self, sender: str) -> list[Reply]:
         """Hand the person back to the bot: resume the paused conversation and let it go on.
