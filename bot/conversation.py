@@ -126,7 +126,6 @@ class Conversations:
             return [await self.notice(person, "privacy_notice", controller=self.deployment.controller)]
         if name == "delete":
             replies = [await self.notice(person, "privacy_deleted")]
-            await asyncio.to_thread(self.cases.forget, person.conversation_id)
             await forget_conversation(self.settings, person.conversation_id)
             return replies
         if name == "status":

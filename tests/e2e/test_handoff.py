@@ -121,3 +121,16 @@ def test_a_completed_intake_is_handed_to_the_team_of_the_persons_town(harness: H
     message_id = user.write("When will you call me?")
     wait_for_reaction(harness, message_id)
     harness.telegram.wait_for_message(TEAM_CHATS[case.team], "When will you call me?")
+
+
+def test_delete_forgets_the_case_with_its_messages(harness: Harness) -> None:
+    user = harness.user(language_code="de", first_name="Lena")
+    user.say("/human")
+    case = case_of(harness, user)
+    wait_for_reaction(harness, user.write("Bitte ruft mich an"))
+    user.say("/delete")
+    with Database(harness.settings.app_database_url).session() as session:
+        assert session.get(Case, case.id) is None
+        assert session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id)).all() == []
+    # The person starts afresh with the bot, not with the team.
+    assert any(b["text"] == "Deutsch" for m in user.say("Hallo") for b in m.buttons)
