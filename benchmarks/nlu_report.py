@@ -6,6 +6,7 @@ seen in training. Prints a table; writes the raw Rasa reports to var/nlu-report/
 """
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -63,10 +64,10 @@ def _plain(text: str) -> str:
     return re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text).strip()
 
 
-def train_and_test(name: str, config: Path, test_set: Path) -> Path:
+def train_and_test(name: str, config: Path, training_data: Path, test_set: Path) -> Path:
     model_dir, results = OUT / name / "model", OUT / name / "results"
     print(f"training {name} …", file=sys.stderr)
-    rasa("train", "nlu", "--config", str(config), "--nlu", "nlu_data/data/nlu", "--out", str(model_dir),
+    rasa("train", "nlu", "--config", str(config), "--nlu", str(training_data), "--out", str(model_dir),
          "--fixed-model-name", name)
     rasa("test", "nlu", "--model", str(model_dir / f"{name}.tar.gz"), "--nlu", str(test_set), "--out", str(results),
          "--successes", "--no-plot")
@@ -117,13 +118,28 @@ def evaluate(results: Path, language_of: dict[str, str]) -> dict[str, dict]:
     return by_language
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "nlu_data" / "config.yml",
+                        help="pipeline to measure (default: the project's)")
+    parser.add_argument("--nlu", type=Path, default=PROJECT_ROOT / "nlu_data" / "data" / "nlu",
+                        help="training data (default: the project's)")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the baseline (about 25 minutes); for trying changes, not for reporting")
+    return parser.parse_args()
+
+
 def main() -> int:
+    args = arguments()
     OUT.mkdir(parents=True, exist_ok=True)
     test_set, language_of = merged_test_set()
-    baseline_config = OUT / "baseline-config.yml"
-    baseline_config.write_text(yaml.safe_dump(BASELINE_CONFIG, sort_keys=False))
-    ours = evaluate(train_and_test("lotse", PROJECT_ROOT / "nlu_data" / "config.yml", test_set), language_of)
-    baseline = evaluate(train_and_test("baseline", baseline_config, test_set), language_of)
+    ours = evaluate(train_and_test("lotse", args.config.resolve(), args.nlu.resolve(), test_set), language_of)
+    if args.no_baseline:
+        baseline = {language: {"intent_f1": None, "entity_f1": None} for language in SUPPORTED_LANGUAGES}
+    else:
+        baseline_config = OUT / "baseline-config.yml"
+        baseline_config.write_text(yaml.safe_dump(BASELINE_CONFIG, sort_keys=False))
+        baseline = evaluate(train_and_test("baseline", baseline_config, args.nlu.resolve(), test_set), language_of)
 
     def fmt(value: float | None) -> str:
         return "  –  " if value is None else f"{value:.3f}"
@@ -134,8 +150,8 @@ def main() -> int:
         print(f"{language:5} {o['n']:>4}  {fmt(o['intent_f1']):>9} {fmt(o['entity_f1']):>9}  |           "
               f"{fmt(b['intent_f1']):>9} {fmt(b['entity_f1']):>9}")
     macro = sum(v["intent_f1"] for v in ours.values()) / len(ours)
-    macro_base = sum(v["intent_f1"] for v in baseline.values()) / len(baseline)
-    print(f"{'macro':5} {'':>4}  {macro:>9.3f} {'':>9}  |           {macro_base:>9.3f}")
+    macro_base = None if args.no_baseline else sum(v["intent_f1"] for v in baseline.values()) / len(baseline)
+    print(f"{'macro':5} {'':>4}  {macro:>9.3f} {'':>9}  |           {fmt(macro_base):>9}")
     worst = sum((v["confusions"] for v in ours.values()), Counter()).most_common(10)
     print("\nworst confusions (gold → predicted: count), ours:")
     for (gold, predicted), count in worst:
