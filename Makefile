@@ -55,8 +55,8 @@ chat: setup  ## talk to Lotse in this terminal, without Telegram
 
 # --- checking --------------------------------------------------------------------------------
 validate: setup  ## rasa data validate, failing on warnings
-	cd nlu_data && ../$(RASA_BIN) data validate --fail-on-warnings \
-	  --config config.yml --domain domain --data data
+	$(RASA_BIN) data validate --fail-on-warnings \
+	  --config nlu_data/config.yml --domain nlu_data/domain --data nlu_data/data
 
 test-unit: setup  ## fast tests: parsers, form validation, eligibility, catalogs (no servers)
 	$(APP_PY) -m pytest -m "not e2e" -q

@@ -20,7 +20,10 @@ ANSWERING_INTENTS: dict[str, frozenset[str]] = {
     "contact_method": frozenset({"request_human"}),  # "by phone", "in person"
 }
 # Below this confidence an "interruption" is more likely an answer the model has not seen.
-INTERRUPTION_CONFIDENCE = 0.7
+# The intent model's confidences are calibrated probabilities over 14 intents (decision 6):
+# on the held-out sets, at 0.4 it recognises about 88% of requests and takes about 2% of
+# answers for requests; at 0.7 it would miss more than half of the requests.
+INTERRUPTION_CONFIDENCE = 0.4
 MAX_ANSWER_LENGTH = 500
 
 

@@ -14,14 +14,15 @@ from bot.config import PROJECT_ROOT, Settings
 RASA_PROJECT = PROJECT_ROOT / "nlu_data"
 MODELS_DIR = PROJECT_ROOT / "models"
 # Files that change what Rasa learns; the lock file is in because a new Rasa may train differently.
-_MODEL_INPUTS = ("config.yml", "domain", "data")
+_MODEL_INPUTS = ("config.yml", "domain", "data", "components")
 _RASA_LOCK = PROJECT_ROOT / "requirements" / "rasa.lock"
 
 
 def model_fingerprint() -> str:
     digest = hashlib.sha256()
     paths = [RASA_PROJECT / name for name in _MODEL_INPUTS]
-    files = sorted(p for path in paths for p in ([path] if path.is_file() else path.rglob("*.yml")))
+    files = sorted(p for path in paths
+                   for p in ([path] if path.is_file() else [*path.rglob("*.yml"), *path.rglob("*.py")]))
     for path in [*files, _RASA_LOCK]:
         digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
         digest.update(path.read_bytes() if path.exists() else b"")
@@ -47,7 +48,7 @@ def train_model(settings: Settings, force: bool = False) -> Path:
         "--fixed-model-name", target.name.removesuffix(".tar.gz"),
     ]
     subprocess.run(command, check=True, cwd=PROJECT_ROOT, stdout=sys.stdout, stderr=sys.stderr)
-    for stale in MODELS_DIR.glob("lotse-*.tar.gz"):  # each is ~90 MB; only the current one is used
+    for stale in MODELS_DIR.glob("lotse-*.tar.gz"):  # only the current one is used
         if stale != target:
             stale.unlink()
     return target

@@ -94,7 +94,7 @@ async def test_a_request_for_help_is_left_to_the_rules() -> None:
 
 
 async def test_a_low_confidence_interruption_is_taken_as_an_answer() -> None:
-    slots, _ = await run_form(tracker("first_name", "Salam", intent="greet", confidence=0.4, language="en", consent="yes"))
+    slots, _ = await run_form(tracker("first_name", "Salam", intent="greet", confidence=0.25, language="en", consent="yes"))
     assert slots["first_name"] == "Salam"
 
 
