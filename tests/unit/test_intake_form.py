@@ -38,10 +38,12 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def tracker(requested: str, text: str, intent: str = "inform", confidence: float = 0.95,
-            entities: list[dict[str, Any]] | None = None, **slots: Any) -> Tracker:
+            entities: list[dict[str, Any]] | None = None, answer_confidence: float = 0.0, **slots: Any) -> Tracker:
     all_slots = {name: None for name in DOMAIN["slots"]}
     all_slots.update({"requested_slot": requested, "failed_attempts": 0, **slots})
     message = {"text": text, "intent": {"name": intent, "confidence": confidence},
+               "intent_ranking": [{"name": intent, "confidence": confidence},
+                                  {"name": "inform", "confidence": answer_confidence}],
                "entities": entities or [], "metadata": {"language_code": "en", "channel": "telegram"}}
     return Tracker("telegram:42", all_slots, message,
                    [{"event": "action", "name": "action_listen"}, {"event": "user", "text": text, "parse_data": message}],
@@ -96,6 +98,16 @@ async def test_a_request_for_help_is_left_to_the_rules() -> None:
 async def test_a_low_confidence_interruption_is_taken_as_an_answer() -> None:
     slots, _ = await run_form(tracker("first_name", "Salam", intent="greet", confidence=0.25, language="en", consent="yes"))
     assert slots["first_name"] == "Salam"
+
+
+async def test_an_interruption_not_clearly_likelier_than_an_answer_is_the_answer() -> None:
+    # "Sara" was once read as "start over" (0.54) with "an answer" (0.32) close behind.
+    slots, _ = await run_form(tracker("first_name", "Sara", intent="start_over", confidence=0.54,
+                                      answer_confidence=0.32, language="en", consent="yes"))
+    assert slots["first_name"] == "Sara"
+    slots, _ = await run_form(tracker("first_name", "start over", intent="start_over", confidence=0.54,
+                                      answer_confidence=0.2, language="en", consent="yes"))
+    assert "first_name" not in slots  # left to the rule for "start over"
 
 
 async def test_a_typed_button_title_answers_even_when_the_model_reads_a_request() -> None:
