@@ -5,6 +5,7 @@ Telegram user, so conversations never mix.
 """
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ import yaml
 
 from bot.config import PROJECT_ROOT, Settings
 from bot.db import Database, migrate
+from bot.db.models import Conversation
 from bot.inbox.accounts import Accounts
 from bot.intake.store import IntakeStore
 from bot.rasa_model import train_model
@@ -44,6 +46,13 @@ class Harness:
         self.stack.stop()
         self.stack = Stack(self.settings, self.model)
         self.start()
+
+    def time_passes(self, user: TelegramUser, hours: float) -> None:
+        """The person's last message moves back in time: "days later" without waiting days."""
+        with Database(self.settings.app_database_url).session() as session:
+            conversation = session.get(Conversation, f"telegram:{user.user_id}")
+            assert conversation is not None, "the person has not written yet"
+            conversation.last_seen_at -= datetime.timedelta(hours=hours)
 
     def user(self, language_code: str | None = "en", first_name: str = "Test") -> TelegramUser:
         return TelegramUser(self.telegram, next(_user_ids), first_name=first_name, language_code=language_code)
@@ -83,8 +92,6 @@ def e2e_settings(tmp: Path, telegram: FakeTelegram, **overrides: object) -> Sett
         action_port=free_port(),
         rasa_token="e2e-token",
         log_level="INFO",
-        # Restarting every process takes longer than this; a normal turn takes far less.
-        welcome_back_after_hours=20 / 3600,
         deployment_file=deployment_for_tests(tmp),
         web_port=free_port(),
     )

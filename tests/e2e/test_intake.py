@@ -156,7 +156,8 @@ def test_declined_consent_stores_nothing(harness: Harness) -> None:
 def test_conversation_resumes_after_every_process_restarts(harness: Harness) -> None:
     user = harness.user(language_code="en")
     reach_birth_date_question(user)
-    harness.restart()  # longer than the pause after which a person is welcomed back
+    harness.restart()
+    harness.time_passes(user, hours=harness.settings.welcome_back_after_hours + 1)
     replies = user.say("hello again")
     assert "Welcome back, Sara!" in texts(replies)
     assert "When were you born?" in texts(replies)
