@@ -135,7 +135,7 @@ def cmd_rasa_test(args: argparse.Namespace) -> int:
     import subprocess
 
     from bot.config import PROJECT_ROOT
-    from bot.rasa_model import train_model
+    from bot.rasa_model import rasa_environment, train_model
 
     settings = load_settings()
     model = train_model(settings)
@@ -146,7 +146,7 @@ def cmd_rasa_test(args: argparse.Namespace) -> int:
         "--out", str(settings.var_dir / "rasa-test-results"),
         "--fail-on-prediction-errors",
     ]
-    return subprocess.run(command, cwd=PROJECT_ROOT).returncode
+    return subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_environment()).returncode
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

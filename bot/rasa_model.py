@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,13 @@ MODELS_DIR = PROJECT_ROOT / "models"
 # Files that change what Rasa learns; the lock file is in because a new Rasa may train differently.
 _MODEL_INPUTS = ("config.yml", "domain", "data", "components")
 _RASA_LOCK = PROJECT_ROOT / "requirements" / "rasa.lock"
+
+
+def rasa_environment() -> dict[str, str]:
+    """The environment for every Rasa command: no telemetry (it would send usage data to Rasa
+    and wait on a network we do not have) and less noise from its dependencies."""
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
 
 
 def model_fingerprint() -> str:
@@ -47,7 +55,8 @@ def train_model(settings: Settings, force: bool = False) -> Path:
         "--out", str(MODELS_DIR),
         "--fixed-model-name", target.name.removesuffix(".tar.gz"),
     ]
-    subprocess.run(command, check=True, cwd=PROJECT_ROOT, stdout=sys.stdout, stderr=sys.stderr)
+    subprocess.run(command, check=True, cwd=PROJECT_ROOT, env=rasa_environment(),
+                   stdout=sys.stdout, stderr=sys.stderr)
     for stale in MODELS_DIR.glob("lotse-*.tar.gz"):  # only the current one is used
         if stale != target:
             stale.unlink()

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from bot.config import PROJECT_ROOT, Settings
-from bot.rasa_model import RASA_PROJECT, write_endpoints
+from bot.rasa_model import RASA_PROJECT, rasa_environment, write_endpoints
 
 Progress = Callable[[str], None]
 
@@ -51,16 +51,12 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
 
     def environment(self) -> dict[str, str]:
-        env = dict(os.environ)
+        env = rasa_environment()  # all our processes get it; only Rasa reads it
         env.update(self.settings.as_environment())
         env.update({
             "RASA_TOKEN": self.token,
             "RASA_URL": f"http://127.0.0.1:{self.settings.rasa_port}",
             "PYTHONUNBUFFERED": "1",
-            # Rasa's dependencies are chatty; none of this is needed to run it.
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-            "RASA_TELEMETRY_ENABLED": "false",
         })
         return env
 
