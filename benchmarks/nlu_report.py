@@ -69,8 +69,11 @@ def _plain(text: str) -> str:
 
 
 def fingerprint(config: Path, training_data: Path) -> str:
+    """Config, training data, our own Rasa components and the Rasa version: what a model depends on."""
     digest = hashlib.sha256(config.read_bytes())
-    for path in sorted(training_data.rglob("*.yml")):
+    components = PROJECT_ROOT / "nlu_data" / "components"
+    for path in [*sorted(training_data.rglob("*.yml")), *sorted(components.rglob("*.py")),
+                 PROJECT_ROOT / "requirements" / "rasa.lock"]:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 
