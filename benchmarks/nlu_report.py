@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -53,17 +54,15 @@ def merged_test_set() -> tuple[Path, dict[str, str]]:
             for line in block["examples"].strip().splitlines():
                 text = line.strip().removeprefix("- ").strip()
                 merged[block["intent"]].append(text)
-                language_of[_plain(text)] = language
+                language_of[without_entity_markup(text)] = language
     path = OUT / "test.yml"
     body = {"version": "3.1", "nlu": [{"intent": i, "examples": "".join(f"- {t}\n" for t in ts)} for i, ts in merged.items()]}
     path.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path, language_of
 
 
-def _plain(text: str) -> str:
+def without_entity_markup(text: str) -> str:
     """The text without entity markup, as Rasa reports it."""
-    import re
-
     text = re.sub(r"\[([^\]]+)\]\{[^}]*\}", r"\1", text)
     return re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text).strip()
 

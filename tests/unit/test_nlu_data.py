@@ -5,7 +5,6 @@ under two intents would teach the model a contradiction.
 """
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from benchmarks.nlu_report import without_entity_markup
 from bot.config import PROJECT_ROOT
 from bot.i18n import SUPPORTED_LANGUAGES
 
@@ -30,13 +30,8 @@ def examples(path: Path) -> list[tuple[str, str]]:
         if "intent" not in block:
             continue
         for line in block["examples"].strip().splitlines():
-            pairs.append((block["intent"], plain(line.strip().removeprefix("- "))))
+            pairs.append((block["intent"], without_entity_markup(line.strip().removeprefix("- "))))
     return pairs
-
-
-def plain(text: str) -> str:
-    text = re.sub(r"\[([^\]]+)\]\{[^}]*\}", r"\1", text)
-    return re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text).strip()
 
 
 def comparable(text: str) -> str:
