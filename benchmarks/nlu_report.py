@@ -7,7 +7,6 @@ seen in training. Prints a table; writes the raw Rasa reports to var/nlu-report/
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import shutil
@@ -21,7 +20,7 @@ import yaml
 
 from bot.config import PROJECT_ROOT, load_settings
 from bot.i18n import SUPPORTED_LANGUAGES
-from bot.rasa_model import rasa_environment
+from bot.rasa_model import rasa_environment, training_fingerprint
 
 OUT = PROJECT_ROOT / "var" / "nlu-report"
 TEST_DIR = PROJECT_ROOT / "tests" / "nlu"
@@ -67,20 +66,10 @@ def without_entity_markup(text: str) -> str:
     return re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text).strip()
 
 
-def fingerprint(config: Path, training_data: Path) -> str:
-    """Config, training data, our own Rasa components and the Rasa version: what a model depends on."""
-    digest = hashlib.sha256(config.read_bytes())
-    components = PROJECT_ROOT / "nlu_data" / "components"
-    for path in [*sorted(training_data.rglob("*.yml")), *sorted(components.rglob("*.py")),
-                 PROJECT_ROOT / "requirements" / "rasa.lock"]:
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()
-
-
 def train_and_test(name: str, config: Path, training_data: Path, test_set: Path) -> Path:
-    """Trains only when the config or the training data changed since the last report."""
+    """Trains only when what the model depends on changed since the last report."""
     model_dir, results = OUT / name / "model", OUT / name / "results"
-    stamp, wanted = OUT / name / "fingerprint", fingerprint(config, training_data)
+    stamp, wanted = OUT / name / "fingerprint", training_fingerprint(config, sorted(training_data.rglob("*.yml")))
     if not (model_dir / f"{name}.tar.gz").exists() or not stamp.exists() or stamp.read_text() != wanted:
         print(f"training {name} …", file=sys.stderr)
         started = time.monotonic()

@@ -5,6 +5,7 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -14,8 +15,6 @@ from bot.config import PROJECT_ROOT, Settings
 
 RASA_PROJECT = PROJECT_ROOT / "nlu_data"
 MODELS_DIR = PROJECT_ROOT / "models"
-# Files that change what Rasa learns; the lock file is in because a new Rasa may train differently.
-_MODEL_INPUTS = ("config.yml", "domain", "data", "components")
 _RASA_LOCK = PROJECT_ROOT / "requirements" / "rasa.lock"
 
 
@@ -26,15 +25,21 @@ def rasa_environment() -> dict[str, str]:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
 
 
-def model_fingerprint() -> str:
+def training_fingerprint(config: Path, data: Iterable[Path]) -> str:
+    """What a trained model depends on: its config and data, our own Rasa components, and the
+    Rasa version (the lock file: a new Rasa may train differently)."""
     digest = hashlib.sha256()
-    paths = [RASA_PROJECT / name for name in _MODEL_INPUTS]
-    files = sorted(p for path in paths
-                   for p in ([path] if path.is_file() else [*path.rglob("*.yml"), *path.rglob("*.py")]))
-    for path in [*files, _RASA_LOCK]:
-        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+    components = sorted((RASA_PROJECT / "components").rglob("*.py"))
+    for path in [config, *data, *components, _RASA_LOCK]:
+        label = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path.name
+        digest.update(str(label).encode())
         digest.update(path.read_bytes() if path.exists() else b"")
-    return digest.hexdigest()[:16]
+    return digest.hexdigest()
+
+
+def model_fingerprint() -> str:
+    data = sorted(path for folder in ("domain", "data") for path in (RASA_PROJECT / folder).rglob("*.yml"))
+    return training_fingerprint(RASA_PROJECT / "config.yml", data)[:16]
 
 
 def model_path() -> Path:
