@@ -11,7 +11,7 @@ RASA_BIN  := $(RASA)/bin/rasa
 PYTHON310  = $(shell scripts/find-python310)
 
 .PHONY: help setup browser run chat train test test-unit test-e2e validate rasa-test catalogs lock clean \
-        bench-eligibility bench-roundtrip bench-handoff bench-dashboard nlu-report
+        bench-eligibility bench-roundtrip bench-handoff bench-dashboard nlu-report safety-report
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -85,6 +85,9 @@ bench-dashboard: setup  ## dashboard render time (p50/p95) with 100,000 demo int
 
 nlu-report: setup  ## intent/entity F1 per language on the held-out sets, against Rasa's default pipeline
 	$(APP_PY) benchmarks/nlu_report.py
+
+safety-report: setup  ## crisis detection per language on the held-out set, time per message (ARGS=--cross-validate, --lexicon-only)
+	$(APP_PY) benchmarks/safety_report.py $(ARGS)
 
 clean:  ## remove environments, models and local data
 	rm -rf $(VENVS) models var

@@ -1,0 +1,58 @@
+"""Crisis detection: every message is checked for signs of acute danger before anything else.
+
+A lexicon of patterns per language over normalised text, and where it finds nothing, a
+classifier on character n-grams trained on our own examples (docs/decisions/0007). High recall
+first: a missed crisis is worse than an extra help message.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.safety.classifier import crisis_classifier
+from bot.safety.lexicon import PRIORITY, compiled_lexicons
+from bot.safety.normalize import normalize
+
+__all__ = ["CrisisSignal", "detect_crisis", "lexicon_signal", "normalize", "warm_up"]
+MODEL = "model"  # CrisisSignal.language when the classifier, not a lexicon, found the danger
+
+
+@dataclass(frozen=True)
+class CrisisSignal:
+    kind: str  # "suicide", "violence", "medical" or "child"
+    language: str  # the lexicon that matched, or MODEL
+
+
+def detect_crisis(text: str) -> CrisisSignal | None:
+    """The most urgent sign of danger in the message: the lexicons' (suicide > medical > child >
+    violence), else the classifier's."""
+    normalised = normalize(text)
+    found = lexicon_signal(normalised)
+    if found is None and normalised:
+        kind, _ = crisis_classifier().classify(normalised)
+        if kind is not None:
+            found = CrisisSignal(kind, MODEL)
+    return found
+
+
+def lexicon_signal(normalised: str) -> CrisisSignal | None:
+    """What the lexicons find in normalised text. A match that lies wholly inside a look-alike
+    idiom ("this form is killing me") does not count."""
+    lexicons = compiled_lexicons()
+    best: CrisisSignal | None = None
+    idioms: list[tuple[int, int]] | None = None
+    for match in lexicons.matches(normalised):
+        if best is not None and PRIORITY.index(match.kind) >= PRIORITY.index(best.kind):
+            continue
+        if idioms is None:
+            idioms = lexicons.idiom_spans(normalised)
+        if any(start <= match.start and match.end <= end for start, end in idioms):
+            continue
+        best = CrisisSignal(match.kind, match.language)
+        if best.kind == PRIORITY[0]:
+            break
+    return best
+
+
+def warm_up() -> None:
+    """Load the lexicons and the classifier (training it if its inputs changed) before the first message."""
+    detect_crisis("warm up")

@@ -1,0 +1,142 @@
+"""Crisis detection (bot/safety): the lexicons against the examples they were written for
+(bot/safety/training/lexicon/), normalisation, that every language's lexicon is there and
+compiles, and the classifier's arithmetic. How well both do on unseen messages is measured by
+`make safety-report` on the held-out sets, not here."""
+from pathlib import Path
+
+import numpy
+
+import pytest
+import yaml
+
+from bot.i18n import SUPPORTED_LANGUAGES
+from bot.safety import MODEL, CrisisSignal, detect_crisis, lexicon_signal
+from bot.safety.classifier import crisis_classifier
+from bot.safety.lexicon import LEXICON_DIR, CATEGORIES, LexiconError, compiled_lexicons, load_lexicon
+from bot.safety.normalize import normalize
+
+DEV_DIR = Path(__file__).resolve().parents[2] / "bot" / "safety" / "training" / "lexicon"
+DEV_SETS = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(DEV_DIR.glob("*.yml"))}
+CRISES = [(lang, kind, text) for lang, data in DEV_SETS.items() for kind, texts in data["crisis"].items() for text in texts]
+LOOKALIKES = [(lang, text) for lang, data in DEV_SETS.items() for text in data["lookalike"]]
+
+
+@pytest.mark.parametrize(("language", "kind", "text"), CRISES)
+def test_dev_crisis_is_detected_with_its_category(language, kind, text):
+    signal = lexicon_signal(normalize(text))
+    assert signal is not None, f"missed ({language}, {kind}): {text}"
+    assert signal.kind == kind, f"{text}: {signal}"
+
+
+@pytest.mark.parametrize(("language", "text"), LOOKALIKES)
+def test_dev_lookalike_is_not_a_crisis(language, text):
+    assert lexicon_signal(normalize(text)) is None
+
+
+@pytest.mark.parametrize("language", sorted(DEV_SETS))
+def test_dev_set_is_big_enough(language):
+    data = DEV_SETS[language]
+    assert data["language"] == language
+    assert set(data["crisis"]) == set(CATEGORIES)
+    assert all(len(texts) >= 15 for texts in data["crisis"].values())
+    assert len(data["lookalike"]) >= 30
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ich will STERBEN!!! 😢", "ich will sterben"),
+        ("İstanbul'da ölmek ISTIYORUM", "istanbul da olmek istiyorum"),
+        ("Ça m'a tué — l'enfant", "ca m a tue l enfant"),
+        ("أُرِيدُ أنْ أموتَ ١٢٣", "ارید ان اموت 123"),
+        ("كيف يمكنني مساعدة الطفلة؟", "کیف یمکننی مساعده الطفله"),
+        ("إسـعـاف آلام", "اسعاف الام"),
+        ("می‌خواهم ۴۵", "می خواهم 45"),
+        ("Я хочу умереть, ёлки йод", "я хочу умереть ёлки йод"),
+        ("він мене бʼє, б'є", "він мене б є б є"),
+        ("ሞት ይሻለኛል።", "ሞት ይሻለኛል"),
+        ("  soft\u00adhyphen\tand   spaces ", "softhyphen and spaces"),
+        ("", ""),
+    ],
+)
+def test_normalize(text, expected):
+    assert normalize(text) == expected
+
+
+def test_long_input_is_cut():
+    assert len(normalize("a" * 10_000)) == 2000
+
+
+def test_priority_suicide_over_violence():
+    assert detect_crisis("my husband beats me and I want to kill myself") == CrisisSignal("suicide", "en")
+
+
+def test_languages_mixed_in_one_message():
+    assert detect_crisis("hallo, مساعدة please, زوجي يضربني") == CrisisSignal("violence", "ar")
+
+
+def test_ordinary_message_and_empty_text():
+    assert detect_crisis("Ich wohne in Moers und habe zwei Kinder") is None
+    assert detect_crisis("") is None
+    assert detect_crisis("!!! ...") is None
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_lexicon_exists_and_compiles(language):
+    path = LEXICON_DIR / f"{language}.yml"
+    assert path.exists(), f"missing {path}"
+    lexicon = load_lexicon(path)
+    assert all(lexicon.crisis[kind] for kind in CATEGORIES), "every category needs patterns"
+
+
+def test_all_lexicons_load_together():
+    compiled_lexicons.cache_clear()
+    assert detect_crisis("I want to kill myself") == CrisisSignal("suicide", "en")
+
+
+def test_bad_patterns_are_rejected(tmp_path):
+    for bad in ["'(unclosed'", "'(?P<x>a)'", "'a?'"]:
+        path = tmp_path / "xx.yml"
+        path.write_text(f"language: xx\ncrisis:\n  suicide: [{bad}]\n", encoding="utf-8")
+        with pytest.raises(LexiconError):
+            load_lexicon(path)
+
+
+# --- the classifier ------------------------------------------------------------------------------
+def test_the_hand_evaluation_equals_the_pipeline():
+    classifier = crisis_classifier()
+    for text in ("ich will nicht mehr leben", "Moers", "my husband hits me", "17.04.2001", "", "zz qq"):
+        normalised = normalize(text)
+        expected = classifier.model.predict_proba([normalised])[0]
+        assert numpy.allclose(classifier.probabilities(normalised), expected, atol=1e-8), text
+
+
+def test_the_classifier_finds_what_no_lexicon_lists():
+    # Phrasings in none of the lexicons: only the model can find them.
+    for text, kind in (("nobody would miss me if i was gone", "suicide"),
+                       ("my baby is very hot and does not wake up", "medical"),
+                       ("the little one from next door has been alone since friday", "child")):
+        assert lexicon_signal(normalize(text)) is None, text
+        assert detect_crisis(text) == CrisisSignal(kind, MODEL), text
+
+
+def test_ordinary_intake_answers_are_no_crisis():
+    for text in ("Amina", "17.04.2001", "Moers", "Syrien", "A2", "Ich möchte eine Ausbildung machen",
+                 "I worked as a nurse for 5 years", "nein", "vormittags", "I don't know"):
+        assert detect_crisis(text) is None, text
+
+
+def test_the_cached_model_is_reused(tmp_path, monkeypatch):
+    from bot.safety import classifier as module
+
+    monkeypatch.setattr(module, "MODEL_DIR", tmp_path)
+    module.crisis_classifier.cache_clear()
+    try:
+        first = module.crisis_classifier()
+        (cached,) = tmp_path.glob("safety-*.joblib")
+        module.crisis_classifier.cache_clear()
+        monkeypatch.setattr(module, "train_classifier", lambda: pytest.fail("trained again"))
+        assert module.crisis_classifier().probabilities("moers").tolist() == first.probabilities("moers").tolist()
+        assert cached.name == f"safety-{module.fingerprint()}.joblib"
+    finally:
+        module.crisis_classifier.cache_clear()
