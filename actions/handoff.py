@@ -7,7 +7,6 @@ their messages to the team instead of sending them here.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType
@@ -15,13 +14,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import channel_of, deployment, in_thread, intake_store, say, today, tracker_language
-from actions.eligibility import evaluation_date
 from bot.config import load_settings
 from bot.db import Database
 from bot.handoff.cases import CaseDesk
-from bot.handoff.packet import build_packet, programmes_that_may_fit
-from bot.handoff.routing import route
-from bot.intake.answers import UNANSWERED
+from bot.handoff.handover import Handover, hand_over_case
 
 
 @lru_cache(maxsize=1)
@@ -30,32 +26,16 @@ def case_desk() -> CaseDesk:
     return CaseDesk(Database(settings.app_database_url), deployment(), settings.web_url)
 
 
-def _hand_over(tracker: Tracker, reason: str, language: str) -> tuple[str, int]:
-    """Open the case; the team's name and how many working days it usually takes."""
-    slots: dict[str, Any] = dict(tracker.slots)
-    consent = slots.get("consent") == "yes"
-    record = intake_store().get(tracker.sender_id) if consent else None
-    eligibility = (record or {}).get("eligibility")
-    ags = slots.get("municipality") if consent and slots.get("municipality") not in (*UNANSWERED, "unknown") else None
-    team = route(deployment(), ags, programmes_that_may_fit(eligibility))
-    if team is None:
-        raise RuntimeError("the deployment has no teams: add them to the deployment file")
-
-    def packet_for(reference: str):  # type: ignore[no-untyped-def]
-        return build_packet(reference=reference, reason=reason, slots=slots, language=language, consent=consent,
-                            eligibility=eligibility, deployment=deployment(), team_name=team.name,
-                            as_of=evaluation_date() if eligibility else today())
-
-    case_desk().open_case(conversation_id=tracker.sender_id, channel=channel_of(tracker), reason=reason,
-                          language=language, first_name=slots.get("first_name") if consent else None,
-                          municipality_ags=ags, team=team, packet_for=packet_for)
-    return team.name, team.response_days
+def _hand_over(tracker: Tracker, reason: str, language: str) -> Handover:
+    return hand_over_case(case_desk(), intake_store(), conversation_id=tracker.sender_id, channel=channel_of(tracker),
+                          slots=dict(tracker.slots), reason=reason, language=language, today=today())
 
 
 async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[EventType]:
     language = tracker_language(tracker)
-    team, days = await in_thread(_hand_over, tracker, reason, language)
-    say(dispatcher, "handoff_done" if reason == "intake_complete" else "handoff_requested", language, team=team, days=days)
+    handover = await in_thread(_hand_over, tracker, reason, language)
+    say(dispatcher, "handoff_done" if reason == "intake_complete" else "handoff_requested", language,
+        team=handover.team_name, days=handover.response_days)
     return [ConversationPaused()]
 
 

@@ -9,21 +9,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Settings
+from bot.crisis_response import PAYLOADS as CRISIS_PAYLOADS
+from bot.crisis_response import CrisisResponse
 from bot.db import Database
 from bot.db.last_seen import LastSeen
 from bot.deployment import Deployment, load_deployment
 from bot.handoff.cases import CaseDesk
 from bot.i18n import conversation_language, format_date_for
 from bot.messages import render
-from bot.privacy import forget_conversation
-from bot.rasa_client import RasaClient, RasaUnavailable, Reply
+from bot.privacy import Eraser
+from bot.privacy.access import chat_lines, collect
+from bot.privacy.mydata import my_data_replies
+from bot.privacy_choices import PrivacyChoices, is_privacy_choice
+from bot.rasa_client import RasaClient, RasaUnavailable, Reply, Turn
+from bot.safety import detect_crisis
 
 logger = logging.getLogger(__name__)
 
 RELAYED_REACTION = "✍"  # on the person's message: "passed on to the team"
 
 # Commands a person can send at any moment, and what Rasa hears for them.
-# /status, /privacy and /delete are answered here, without Rasa.
+# /status, /privacy, /delete and /mydata are answered here, without Rasa.
 COMMANDS = {
     "start": "/greet",
     "language": "/change_language",
@@ -51,6 +57,10 @@ class Conversations:
         database = Database(settings.app_database_url)
         self.seen = LastSeen(database)
         self.cases = CaseDesk(database, self.deployment, settings.web_url)
+        self.privacy = PrivacyChoices(self, database)
+        self.database = database
+        self.eraser = Eraser(database, settings.tracker_database_url)
+        self.crisis = CrisisResponse(self.deployment, database, self.cases, rasa)
 
     async def language(self, person: Person) -> str:
         chosen = (await self.rasa.state(person.conversation_id)).get("slots", {}).get("language")
@@ -63,12 +73,15 @@ class Conversations:
 
     async def _to_rasa(self, person: Person, message: str) -> list[Reply]:
         try:
-            replies = await self.rasa.send(person.conversation_id, message, person.metadata())
+            turn = await self.rasa.send(person.conversation_id, message, person.metadata())
         except RasaUnavailable as error:
             logger.error("Rasa did not answer: %s", type(error.__cause__).__name__)
-            replies = []
-        if replies:
-            return replies
+            turn = Turn(replies=[])
+        if turn.forget:
+            # An action asked for it (consent declined, a child): nothing of the person stays.
+            await asyncio.to_thread(self.eraser.forget, person.conversation_id, "bot")
+        if turn.replies:
+            return turn.replies
         # Every turn ends with something to say; silence means a part failed. Never leave the
         # person waiting without a word.
         logger.error("no reply from Rasa for a turn of a %s conversation", person.channel)
@@ -103,6 +116,11 @@ class Conversations:
         return [Reply(text="", reaction=RELAYED_REACTION)]
 
     async def text(self, person: Person, text: str) -> list[Reply]:
+        # Before anything else: a person in danger gets help, and the message is no answer.
+        if signal := detect_crisis(text):
+            await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
+            return await self.crisis.respond(person.conversation_id, person.channel, text.strip(), signal,
+                                             await self.language(person))
         if relayed := await self._relayed(person, text):
             return relayed
         if welcome := await self._welcome_back(person):
@@ -114,6 +132,12 @@ class Conversations:
 
     async def button(self, person: Person, payload: str, title: str = "") -> list[Reply]:
         """A tap on a button; during a relay the team reads the button's title."""
+        if is_privacy_choice(payload):  # answered here, never by Rasa, nor relayed to the team
+            return await self.privacy.choose(person, payload)
+        if payload in CRISIS_PAYLOADS:
+            replies, go_on = await self.crisis.answer(person.conversation_id, person.channel, payload,
+                                                      await self.language(person))
+            return [*replies, *await self._to_rasa(person, "/repeat")] if go_on else replies
         if relayed := await self._relayed(person, title):
             return relayed
         if welcome := await self._welcome_back(person):
@@ -123,16 +147,25 @@ class Conversations:
     async def command(self, person: Person, name: str) -> list[Reply]:
         await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
         if name == "privacy":
-            return [await self.notice(person, "privacy_notice", controller=self.deployment.controller)]
+            return await self.privacy.show(person)
         if name == "delete":
-            replies = [await self.notice(person, "privacy_deleted")]
-            await forget_conversation(self.settings, person.conversation_id)
+            replies = [await self.notice(person, "privacy_deleted")]  # in their language, while it is known
+            await asyncio.to_thread(self.eraser.forget, person.conversation_id, "person")
             return replies
+        if name == "mydata":
+            return await self.my_data(person)
         if name == "status":
             return [await self.status(person)]
         if await asyncio.to_thread(self.cases.relay_case, person.conversation_id):
             return [await self.notice(person, "relay_active")]
         return await self._to_rasa(person, COMMANDS.get(name, "/ask_help"))
+
+    async def my_data(self, person: Person) -> list[Reply]:
+        """Everything stored about the person: readable, in their language, and as a JSON file."""
+        chat = chat_lines(await self.rasa.events(person.conversation_id))
+        data = await asyncio.to_thread(collect, self.database, person.conversation_id, chat)
+        slots = (await self.rasa.state(person.conversation_id)).get("slots", {})
+        return my_data_replies(data, slots, await self.language(person), self.deployment)
 
     async def status(self, person: Person) -> Reply:
         status = await asyncio.to_thread(self.cases.status, person.conversation_id)

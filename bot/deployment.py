@@ -33,6 +33,40 @@ class Team:
     default: bool = False  # takes the cases no other team covers
 
 
+CRISIS_KINDS = ("suicide", "violence", "medical", "child")
+
+
+@dataclass(frozen=True)
+class HelpService:
+    """A help line for people in danger; `kinds` says for which dangers it is named."""
+
+    name: str
+    numbers: tuple[str, ...]
+    kinds: tuple[str, ...]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class CrisisHelp:
+    emergency: str = "112"
+    police: str = "110"
+    escalate_after_minutes: float = 10.0
+    services: tuple[HelpService, ...] = ()
+
+    def services_for(self, kind: str) -> tuple[HelpService, ...]:
+        return tuple(s for s in self.services if kind in s.kinds)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long personal data is kept (bot/privacy/retention.py); the privacy notice quotes these."""
+
+    no_consent_hours: int = 24  # a conversation without consent (nothing else is stored)
+    incomplete_intake_days: int = 90  # after the last message of an intake never completed
+    closed_case_months: int = 24  # after the person's case was closed
+    audit_log_months: int = 24
+
+
 @dataclass(frozen=True)
 class Deployment:
     name: str
@@ -41,6 +75,10 @@ class Deployment:
     programmes: tuple[str, ...] = ()
     evaluation_date: datetime.date | None = None
     teams: tuple[Team, ...] = field(default_factory=tuple)
+    retention: Retention = field(default_factory=Retention)
+    # Below this age a parent or guardian has to agree (Art. 8 GDPR; 16 in Germany).
+    own_consent_min_age: int = 16
+    crisis_help: CrisisHelp = field(default_factory=CrisisHelp)
 
     def municipality(self, ags: str) -> Municipality | None:
         return next((m for m in self.municipalities if m.ags == ags), None)
@@ -82,7 +120,41 @@ def parse_deployment(data: dict) -> Deployment:
         programmes=tuple(data.get("programmes") or ()),
         evaluation_date=evaluation_date,
         teams=teams,
+        retention=_parse_retention(data.get("retention") or {}),
+        own_consent_min_age=int((data.get("age_limits") or {}).get("own_consent_min_age", 16)),
+        crisis_help=_parse_crisis_help(data.get("crisis_help") or {}),
     )
+
+
+def _parse_crisis_help(data: dict) -> CrisisHelp:
+    try:
+        services = tuple(
+            HelpService(name=str(s["name"]), numbers=tuple(str(n) for n in s["numbers"]),
+                        kinds=tuple(str(k) for k in s["kinds"]), source=str(s.get("source") or ""))
+            for s in data.get("services") or ()
+        )
+        help_ = CrisisHelp(
+            emergency=str(data.get("emergency") or "112"), police=str(data.get("police") or "110"),
+            escalate_after_minutes=float(data.get("escalate_after_minutes", 10)), services=services,
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise DeploymentError(f"every crisis help service needs 'name', 'numbers' and 'kinds': {error}") from error
+    for service in services:
+        if unknown := set(service.kinds) - set(CRISIS_KINDS):
+            raise DeploymentError(f"{service.name}: unknown kinds {sorted(unknown)}; use {', '.join(CRISIS_KINDS)}")
+    return help_
+
+
+def _parse_retention(data: dict) -> Retention:
+    try:
+        periods = {name: int(value) for name, value in data.items() if name in Retention.__dataclass_fields__}
+    except (TypeError, ValueError) as error:
+        raise DeploymentError(f"retention periods are whole numbers: {error}") from error
+    if unknown := set(data) - set(Retention.__dataclass_fields__):
+        raise DeploymentError(f"unknown retention periods {sorted(unknown)}; use {', '.join(Retention.__dataclass_fields__)}")
+    if any(value < 1 for value in periods.values()):
+        raise DeploymentError("retention periods must be at least 1")
+    return Retention(**periods)
 
 
 def _parse_teams(entries: list[dict], known_ags: set[str]) -> tuple[Team, ...]:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from bot.db.models import (
-    AuditEntry, Base, CallbackPayload, Case, CaseMessage, CaseNote, Conversation, Intake, IntakeStats, LoginAttempt, OutboxMessage, Staff,
+    AuditEntry, Base, CallbackPayload, Case, CaseMessage, CaseNote, Conversation, CrisisAlert, Intake, IntakeStats, LoginAttempt, OutboxMessage, Staff,
+    StaffNotice,
 )
 from bot.db.session import Database, migrate
 
 __all__ = [
-    "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "Conversation", "Database", "Intake", "IntakeStats",
-    "LoginAttempt", "OutboxMessage", "Staff", "migrate",
+    "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "Conversation", "CrisisAlert", "Database", "Intake", "IntakeStats",
+    "LoginAttempt", "OutboxMessage", "Staff", "StaffNotice", "migrate",
 ]

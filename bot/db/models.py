@@ -9,7 +9,7 @@ import datetime
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -95,6 +95,8 @@ class CallbackPayload(Base):
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     payload: Mapped[str] = mapped_column(Text)
+    # Whose chat showed the button: ids are per conversation, so forgetting a person removes theirs.
+    conversation_id: Mapped[str | None] = mapped_column(String(128), index=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -124,7 +126,9 @@ class Case(Base):
     channel: Mapped[str] = mapped_column(String(32))
     team: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16), default="new")
-    reason: Mapped[str] = mapped_column(String(16))  # intake_complete | requested
+    reason: Mapped[str] = mapped_column(String(16))  # intake_complete | requested | crisis
+    # A person in danger: the case heads its team's list until staff close it.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     language: Mapped[str] = mapped_column(String(8))
     first_name: Mapped[str | None] = mapped_column(String(64))
     age: Mapped[int | None] = mapped_column(Integer)
@@ -147,6 +151,25 @@ class Case(Base):
         # Covers the dashboard's case figures, so they need not read the wide rows (summary, ...).
         Index("ix_cases_stats", "created_at", "team", "state", "language", "first_contact_at"),
     )
+
+
+class CrisisAlert(Base):
+    """A message that signalled danger, while the person decides whether a person should write now.
+
+    Accepted, or unanswered until `escalate_at`: an urgent case opens with the message. Declined:
+    the row is deleted. The message is never an answer of the intake.
+    """
+
+    __tablename__ = "crisis_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), unique=True, index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))  # suicide | violence | medical | child
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    escalate_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class CaseMessage(Base):
@@ -222,8 +245,12 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chat_id: Mapped[str] = mapped_column(String(64))
+    # Whom the message is to or about: forgetting the person cancels it while it waits.
+    conversation_id: Mapped[str | None] = mapped_column(String(128), index=True)
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    # Set: delete this earlier message in `chat_id` (Bot API deleteMessage) instead of sending `text`.
+    delete_message_id: Mapped[int | None] = mapped_column(Integer)
     case_message_id: Mapped[int | None] = mapped_column(ForeignKey("case_messages.id", ondelete="CASCADE"))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     next_attempt_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -232,3 +259,16 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
+
+
+class StaffNotice(Base):
+    """A staff-chat message about a person, as sent: Telegram lets the bot delete it for 48 hours,
+    so forgetting the person can remove it from the team's chat too."""
+
+    __tablename__ = "staff_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

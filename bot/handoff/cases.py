@@ -1,5 +1,5 @@
 """Cases as the bot side sees them: opened at handoff, the person's messages relayed while open,
-their state told on /status, all of it forgotten on /delete."""
+their state told on /status (forgetting them is bot/privacy/deletion.py)."""
 from __future__ import annotations
 
 import datetime
@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Case, CaseMessage, Database, Intake
@@ -19,6 +19,13 @@ from bot.handoff.packet import Packet
 # Crockford's base32 without 0/1: nothing to confuse on the phone (O/0, I/1/L).
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 OPEN_STATES = ("new", "claimed", "contacted", "not_reached", "accepted", "referred")
+# How the staff chat names the danger in an urgent case's headline.
+CRISIS_LABELS = {
+    "suicide": "Suizidgedanken oder Selbstverletzung",
+    "violence": "Gewalt oder Missbrauch",
+    "medical": "medizinischer Notfall",
+    "child": "Kind in Gefahr",
+}
 
 
 def new_reference() -> str:
@@ -27,6 +34,14 @@ def new_reference() -> str:
 
 def case_link(web_url: str, case_id: str) -> str:
     return f"{web_url.rstrip('/')}/cases/{case_id}"
+
+
+@dataclass(frozen=True)
+class Urgency:
+    """Why a case is urgent: the kind of danger and the person's own words, for the team only."""
+
+    kind: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -69,10 +84,12 @@ class CaseDesk:
         )
 
     def open_case(self, *, conversation_id: str, channel: str, reason: str, language: str, first_name: str | None,
-                  municipality_ags: str | None, team: Team, packet_for: Callable[[str], Packet]) -> OpenedCase:
+                  municipality_ags: str | None, team: Team, packet_for: Callable[[str], Packet],
+                  urgency: Urgency | None = None) -> OpenedCase:
         """Open a case, or reopen the person's open one: a person has one open case at a time.
 
-        `packet_for(reference)` builds the German packet once the reference is known.
+        `packet_for(reference)` builds the German packet once the reference is known. An urgent
+        case keeps the person's words as their first message to the team.
         """
         with self.database.session() as session:
             case = self._open_case(session, conversation_id)
@@ -92,10 +109,32 @@ class CaseDesk:
             case.first_name, case.municipality_ags, case.language = first_name, municipality_ags, language
             session.flush()
             self._mark_intake(session, conversation_id, case, team)
-            if team.staff_chat_id:
+            if urgency is not None:
+                self._make_urgent(session, case, urgency)
+            elif team.staff_chat_id:
                 title = "🆕 Neuer Fall" if is_new else "🔁 Fall wieder offen"
-                enqueue(session, team.staff_chat_id, f"{title}: {case.headline}\n{case_link(self.web_url, case.id)}")
+                enqueue(session, team.staff_chat_id, f"{title}: {case.headline}\n{case_link(self.web_url, case.id)}",
+                        conversation_id=conversation_id)
             return OpenedCase(case.id, case.reference, team.id, is_new)
+
+    def _make_urgent(self, session: Session, case: Case, urgency: Urgency) -> None:
+        """Mark the case urgent, keep the person's words with it and alert the team's chat."""
+        case.urgent = True
+        session.add(CaseMessage(case_id=case.id, direction="in", text=urgency.message, delivered_at=utcnow()))
+        team = self.deployment.team(case.team)
+        if team and team.staff_chat_id:
+            enqueue(session, team.staff_chat_id,
+                    f"🚨 DRINGEND – Krisenhinweis ({CRISIS_LABELS.get(urgency.kind, urgency.kind)}): {case.headline}\n"
+                    f"Nachricht der Person: {urgency.message}\n"
+                    f"Bitte sofort Kontakt aufnehmen: {case_link(self.web_url, case.id)}",
+                    conversation_id=case.conversation_id)
+
+    def mark_urgent(self, case: RelayCase, urgency: Urgency) -> None:
+        """A message signalling danger during the live relay: the team is there, make it urgent."""
+        with self.database.session() as session:
+            row = session.get(Case, case.id)
+            if row is not None:
+                self._make_urgent(session, row, urgency)
 
     @staticmethod
     def _unused_reference(session: Session) -> str:
@@ -129,7 +168,8 @@ class CaseDesk:
             session.add(CaseMessage(case_id=case.id, direction="in", text=text, delivered_at=utcnow()))
             if case.staff_chat_id:
                 enqueue(session, case.staff_chat_id,
-                        f"💬 {case.reference} · {case.first_name or 'Person'}: {text}\n{case_link(self.web_url, case.id)}")
+                        f"💬 {case.reference} · {case.first_name or 'Person'}: {text}\n{case_link(self.web_url, case.id)}",
+                        conversation_id=session.scalar(select(Case.conversation_id).where(Case.id == case.id)))
 
     def status(self, conversation_id: str) -> CaseStatus | None:
         with self.database.session() as session:
@@ -138,10 +178,3 @@ class CaseDesk:
             if case is None:
                 return None
             return CaseStatus(case.reference, case.state, case.team, case.created_at, case.relay_open)
-
-    def forget(self, conversation_id: str) -> None:
-        """The person asked to be forgotten: their cases go, with messages and notes (cascade)."""
-        with self.database.session() as session:
-            session.execute(delete(Case).where(Case.conversation_id == conversation_id))
-
-

@@ -17,7 +17,11 @@ from bot.intake.fields import FIELD_SLOTS, button_title, summary
 from bot.messages import response_catalog
 
 STAFF_LANGUAGE = "de"
-REASONS = {"intake_complete": "Intake abgeschlossen", "requested": "Die Person möchte mit einem Menschen sprechen"}
+REASONS = {
+    "intake_complete": "Intake abgeschlossen",
+    "requested": "Die Person möchte mit einem Menschen sprechen",
+    "crisis": "Krisenhinweis: die Nachricht der Person deutet auf eine akute Notlage",
+}
 OUTCOMES = {
     "eligible": "passt voraussichtlich",
     "needs_review": "bitte prüfen",
@@ -99,6 +103,13 @@ def _communication(slots: dict[str, Any], language: str) -> list[str]:
     return lines
 
 
+def _sharing(slots: dict[str, Any]) -> str:
+    """Whether the summary may go to a partner organisation (consent_sharing, bot/intake/consent.py)."""
+    answers = {"yes": "ja", "no": "nein – nur das Team des Kreises"}
+    answer = answers.get(slots.get("consent_sharing") or "", "noch nicht gefragt")
+    return f"Weitergabe an Partnerorganisationen erlaubt: {answer}"
+
+
 def _eligibility(eligibility: dict[str, Any]) -> list[str]:
     as_of = datetime.date.fromisoformat(eligibility["as_of"]).strftime("%d.%m.%Y") if eligibility.get("as_of") else "?"
     lines = [f"Vorprüfung (Stand {as_of}), keine Entscheidung – bitte prüfen:"]
@@ -125,6 +136,7 @@ def build_packet(*, reference: str, reason: str, slots: dict[str, Any], language
         reference, first_name or "ohne Namen", f"{age} J." if age is not None else None,
         municipality.name if municipality else None, language_name(language, STAFF_LANGUAGE),
         "möchte einen Menschen sprechen" if reason == "requested" else None,
+        "Krisenhinweis" if reason == "crisis" else None,
     ) if part)
     sections = [
         f"Lotse – Übergabe {reference} an {team_name}",
@@ -136,6 +148,7 @@ def build_packet(*, reference: str, reason: str, slots: dict[str, Any], language
         sections += ["", "Die Person hat der Speicherung ihrer Angaben (noch) nicht zugestimmt: es liegen keine Profilangaben vor."]
     else:
         sections += ["", "Profil:", *(f"• {label}: {value}" for _, label, value in summary(slots, STAFF_LANGUAGE, deployment))]
+        sections += ["", _sharing(slots)]
         if eligibility:
             sections += ["", *_eligibility(eligibility)]
         if open_questions := _open_questions(slots):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import String, and_, cast, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from bot.db import Case, CaseMessage, CaseNote, Database, Intake
@@ -98,7 +99,9 @@ class Casework:
     def list(self, account: Account, filters: Filters, limit: int = 200) -> list[Case]:
         if not self.may_see_cases(account):
             raise Forbidden
-        query = select(Case).order_by(Case.created_at.desc()).limit(limit)
+        # Urgent cases still open head the list: a person in danger is waiting.
+        urgent_open = and_(Case.urgent, Case.state != "closed")
+        query = select(Case).order_by(sql_case((urgent_open, 0), else_=1), Case.created_at.desc()).limit(limit)
         teams = self.visible_teams(account)
         if teams is not None:
             query = query.where(Case.team.in_(teams))
@@ -224,7 +227,8 @@ class Casework:
             message = CaseMessage(case_id=case_id, direction="out", author=account.login, text=text)
             session.add(message)
             session.flush()
-            enqueue(session, chat_id, f"👤 {account.display_name}: {text}", case_message_id=message.id)
+            enqueue(session, chat_id, f"👤 {account.display_name}: {text}", case_message_id=message.id,
+                    conversation_id=case.conversation_id)
             self._sync_intake(session, case)
 
     def hand_back(self, account: Account, case_id: str) -> Case:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 from telegram import Bot, Update
 from telegram.constants import ChatAction
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -23,16 +23,19 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversations, Person
+from bot.crisis_response import CrisisResponse
+from bot.safety import warm_up as warm_up_crisis_detection
 from bot.db import Database
-from bot.handoff.outbox import Outbox
+from bot.handoff.outbox import TELEGRAM_PREFIX, Outbox, Pending
 from bot.rasa_client import RasaClient, Reply
 from bot.telegram.keyboards import inline_keyboard, payload_for, remember_payloads
 
 logger = logging.getLogger(__name__)
 
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 seconds per action
-ALL_COMMANDS = (*COMMANDS, "privacy", "delete", "status")
+ALL_COMMANDS = (*COMMANDS, "privacy", "delete", "status", "mydata")
 OUTBOX_POLL_SECONDS = 0.25  # how soon staff replies and staff-chat notices leave
+CRISIS_POLL_SECONDS = 5.0  # how often unanswered crisis alerts are looked for (minutes matter, not seconds)
 
 
 def person_of(update: Update) -> Person:
@@ -106,6 +109,7 @@ class Gateway:
 
     async def _send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        conversation_id = person_of(update).conversation_id
         for reply in replies:
             if reply.reaction:
                 message = update.effective_message
@@ -113,11 +117,14 @@ class Gateway:
                     with contextlib.suppress(Exception):  # a missing reaction is no reason to fail the turn
                         await context.bot.set_message_reaction(chat_id, message.message_id, reply.reaction)
                 continue
+            if reply.document:
+                await context.bot.send_document(chat_id, reply.document.content, filename=reply.document.filename)
+                continue
             markup = None
             if reply.buttons:
                 buttons = list(reply.buttons)
-                await asyncio.to_thread(remember_payloads, self.database, [b["payload"] for b in buttons])
-                markup = inline_keyboard(buttons)
+                await asyncio.to_thread(remember_payloads, self.database, conversation_id, [b["payload"] for b in buttons])
+                markup = inline_keyboard(conversation_id, buttons)
             await context.bot.send_message(chat_id, reply.text or "…", reply_markup=markup)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -139,8 +146,8 @@ class Gateway:
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
-        payload = await asyncio.to_thread(payload_for, self.database, query.data or "")
         person = person_of(update)
+        payload = await asyncio.to_thread(payload_for, self.database, person.conversation_id, query.data or "")
         if payload is None:
             # Not a button we sent (forged, or from a database that was reset): say so, ask again.
             await query.answer()
@@ -186,28 +193,55 @@ async def deliver_outbox(bot: Bot, outbox: Outbox, stop: asyncio.Event) -> None:
     while not stop.is_set():
         for message in await asyncio.to_thread(outbox.due):
             try:
-                markup = None
-                if message.buttons:
-                    await asyncio.to_thread(remember_payloads, outbox.database, [b["payload"] for b in message.buttons])
-                    markup = inline_keyboard(message.buttons)
-                await bot.send_message(message.chat_id, message.text, reply_markup=markup)
+                sent_id = await _deliver(bot, outbox, message)
             except TelegramError as error:
+                if isinstance(error, BadRequest) and message.delete_message_id is not None:
+                    # Too old (Telegram allows 48 hours) or already gone: retrying cannot help.
+                    logger.warning("outbox deletion %s refused: %s", message.id, type(error).__name__)
+                    await asyncio.to_thread(outbox.drop, message.id)
+                    continue
                 logger.warning("outbox message %s not sent (attempt %s): %s", message.id, message.attempts + 1,
                                type(error).__name__)
                 await asyncio.to_thread(outbox.failed, message.id, type(error).__name__)
             else:
-                await asyncio.to_thread(outbox.sent, message.id)
+                await asyncio.to_thread(outbox.sent, message, sent_id)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), OUTBOX_POLL_SECONDS)
+
+
+async def escalate_crisis_alerts(crisis: CrisisResponse, stop: asyncio.Event) -> None:
+    """A person who got help but did not answer the offer of a person: the team is alerted anyway."""
+    while not stop.is_set():
+        try:
+            await crisis.escalate_due()
+        except Exception:  # noqa: BLE001 - a failed round must not end the watch; the next one retries
+            logger.exception("crisis alerts: escalation failed, retrying")
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), CRISIS_POLL_SECONDS)
+
+
+async def _deliver(bot: Bot, outbox: Outbox, message: Pending) -> int | None:
+    """Send (or delete) one queued message; the id Telegram gave a sent message."""
+    if message.delete_message_id is not None:
+        await bot.delete_message(message.chat_id, message.delete_message_id)
+        return None
+    markup = None
+    if message.buttons:
+        conversation_id = message.conversation_id or f"{TELEGRAM_PREFIX}{message.chat_id}"
+        await asyncio.to_thread(remember_payloads, outbox.database, conversation_id, [b["payload"] for b in message.buttons])
+        markup = inline_keyboard(conversation_id, message.buttons)
+    return (await bot.send_message(message.chat_id, message.text, reply_markup=markup)).message_id
 
 
 async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
     """Run until `stop` is set: long polling, or a webhook when a public URL is configured."""
     gateway = Gateway(settings)
+    await asyncio.to_thread(warm_up_crisis_detection)  # the first person in danger must not wait for it
     application = gateway.build_application()
     async with application:
         await application.start()
         delivery = asyncio.create_task(deliver_outbox(application.bot, Outbox(gateway.database), stop))
+        crisis_watch = asyncio.create_task(escalate_crisis_alerts(gateway.conversations.crisis, stop))
         assert application.updater is not None
         if settings.webhook_url:
             secret = settings.webhook_secret or secrets.token_urlsafe(32)
@@ -225,5 +259,6 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
             logger.info("gateway: long polling %s", settings.telegram_api_url)
         await stop.wait()
         await delivery
+        await crisis_watch
         await application.updater.stop()
         await application.stop()

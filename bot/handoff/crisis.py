@@ -1,0 +1,67 @@
+"""Crisis alerts: a message that signalled danger, waiting for the person's answer to the offer
+of a person from the team. Accepted, or unanswered in time, it becomes an urgent case."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from bot.db import CrisisAlert, Database
+from bot.db.models import utcnow
+
+# Several messages in a row may signal danger; the team reads them all, up to this length.
+MAX_ALERT_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class PendingAlert:
+    conversation_id: str
+    channel: str
+    language: str
+    kind: str
+    text: str
+
+
+def _pending(row: CrisisAlert) -> PendingAlert:
+    return PendingAlert(row.conversation_id, row.channel, row.language, row.kind, row.text)
+
+
+class CrisisAlerts:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def raise_alert(self, *, conversation_id: str, channel: str, language: str, kind: str, text: str,
+                    escalate_after: datetime.timedelta) -> None:
+        """Keep the message until the person answers the offer; a further one is added to it.
+
+        The deadline is not pushed back by a further message: the first one started the clock."""
+        with self.database.session() as session:
+            row = session.scalar(select(CrisisAlert).where(CrisisAlert.conversation_id == conversation_id))
+            if row is None:
+                session.add(CrisisAlert(conversation_id=conversation_id, channel=channel, language=language, kind=kind,
+                                        text=text[:MAX_ALERT_TEXT], escalate_at=utcnow() + escalate_after))
+            else:
+                row.text = f"{row.text}\n{text}"[:MAX_ALERT_TEXT]
+                row.language = language
+
+    def take(self, conversation_id: str) -> PendingAlert | None:
+        """Remove the person's pending alert and return it (None when there is none)."""
+        with self.database.session() as session:
+            row = session.scalar(select(CrisisAlert).where(CrisisAlert.conversation_id == conversation_id))
+            if row is None:
+                return None
+            session.delete(row)
+            return _pending(row)
+
+    def discard(self, conversation_id: str) -> None:
+        with self.database.session() as session:
+            session.execute(delete(CrisisAlert).where(CrisisAlert.conversation_id == conversation_id))
+
+    def due(self, now: datetime.datetime | None = None) -> list[str]:
+        """Conversations whose alert got no answer in time."""
+        with self.database.session() as session:
+            return list(session.scalars(
+                select(CrisisAlert.conversation_id).where(CrisisAlert.escalate_at <= (now or utcnow()))
+                .order_by(CrisisAlert.escalate_at)
+            ))
