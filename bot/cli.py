@@ -13,6 +13,7 @@ from typing import Any
 from bot.config import Settings, load_settings
 from bot.eligibility import cli as eligibility_cli
 from bot.inbox import cli as staff_cli
+from bot.privacy import cli as retention_cli
 from bot.stats import cli as stats_cli
 
 TOKEN_HELP = """\
@@ -57,6 +58,8 @@ def _start_stack(settings: Settings, with_gateway: bool) -> Any:
             progress.step(f"Telegram gateway ({mode}); logs in {stack.log_dir}")
             stack.start_web()
             progress.step(f"staff inbox on {settings.web_url}")
+            stack.start_retention()
+            progress.step("retention: deletes what is due now and once a day")
     except BaseException:
         stack.stop()
         raise
@@ -124,9 +127,14 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from bot.rasa_model import model_path, train_model
 
+    from bot.safety.classifier import crisis_classifier, model_file
+
     existed = model_path().exists()
     model = train_model(load_settings(), force=args.force)
     print(f"{'up to date' if existed and not args.force else 'trained'}: {model}")
+    crisis_existed = model_file().exists()
+    crisis_classifier()  # the crisis classifier, cached the same way
+    print(f"{'up to date' if crisis_existed else 'trained'}: {model_file()}")
     return 0
 
 
@@ -202,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="talk to Lotse in this terminal (no Telegram needed)")
     chat.add_argument("--language", help="the language your 'client' reports, e.g. ar")
     chat.set_defaults(func=cmd_chat)
-    train = commands.add_parser("train", help="train the Rasa model if its training data changed")
+    train = commands.add_parser("train", help="train the Rasa model and the crisis classifier if their training data changed")
     train.add_argument("--force", action="store_true")
     train.set_defaults(func=cmd_train)
 
@@ -214,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     eligibility_cli.register(commands)
     staff_cli.register(commands)
     stats_cli.register(commands)
+    retention_cli.register(commands)
 
     intakes = commands.add_parser("intakes", help="stored intakes").add_subparsers(dest="intakes_command", required=True)
     export = intakes.add_parser("export", help="print every intake in the intake-record format")

@@ -10,12 +10,31 @@ import httpx
 TURN_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 
 
+# An action's `dispatcher.utter_message(json_message={FORGET_SIGNAL: True})`: once the turn's
+# replies are collected, the person is forgotten completely (declined consent, a child).
+FORGET_SIGNAL = "forget_conversation"
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+
+
 @dataclass(frozen=True)
 class Reply:
     text: str
     buttons: tuple[dict[str, str], ...] = field(default_factory=tuple)
     # Instead of a message: a reaction on the person's own message (✍ "passed on to the team").
     reaction: str | None = None
+    # Instead of a message: a file (their data, on /mydata).
+    document: Document | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    replies: list[Reply]
+    forget: bool = False  # an action asked to forget the person after this turn
 
 
 def _replies(messages: list[dict[str, Any]]) -> list[Reply]:
@@ -24,6 +43,11 @@ def _replies(messages: list[dict[str, Any]]) -> list[Reply]:
         for item in messages
         if item.get("text") or item.get("buttons")
     ]
+
+
+def _asks_to_forget(messages: list[dict[str, Any]]) -> bool:
+    # Rasa's REST channel returns a json_message as an item with a `custom` key.
+    return any(isinstance(item.get("custom"), dict) and item["custom"].get(FORGET_SIGNAL) is True for item in messages)
 
 
 class RasaUnavailable(RuntimeError):
@@ -36,7 +60,7 @@ class RasaClient:
         self.token = token
         self._http = httpx.AsyncClient(timeout=TURN_TIMEOUT)
 
-    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[Reply]:
+    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> Turn:
         try:
             response = await self._http.post(
                 f"{self.base_url}/webhooks/rest/webhook",
@@ -45,7 +69,8 @@ class RasaClient:
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise RasaUnavailable(str(error)) from error
-        return _replies(response.json())
+        messages = response.json()
+        return Turn(_replies(messages), forget=_asks_to_forget(messages))
 
     async def _tracker(self, sender: str, include_events: str) -> dict[str, Any] | None:
         """The conversation's tracker from Rasa's HTTP API, None when Rasa cannot be reached."""
@@ -95,6 +120,17 @@ class RasaClient:
         except httpx.HTTPError as error:
             raise RasaUnavailable(str(error)) from error
         return _replies(response.json().get("messages") or [])
+
+    async def set_slots(self, sender: str, slots: dict[str, Any]) -> None:
+        """Set slots outside a turn (a choice changed under /privacy), so the form does not ask again."""
+        try:
+            response = await self._http.post(
+                f"{self.base_url}/conversations/{sender}/tracker/events", params={"token": self.token},
+                json=[{"event": "slot", "name": name, "value": value} for name, value in slots.items()],
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(str(error)) from error
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -1,4 +1,5 @@
-"""Starting and stopping Lotse's processes: action server, Rasa server, Telegram gateway.
+"""Starting and stopping Lotse's processes: action server, Rasa server, Telegram gateway, staff
+inbox, retention.
 
 Used by `lotse run`, `lotse chat` and the end-to-end tests, so all three start the same way.
 Each process logs to var/log/<name>.log; the console shows only progress.
@@ -114,6 +115,13 @@ class Stack:
     def start_web(self) -> None:
         service = self._spawn("web", [sys.executable, "-m", "bot.web"])
         self._wait_until_up(service, f"http://{self.settings.web_listen}:{self.settings.web_port}/health", timeout=60)
+
+    def start_retention(self) -> None:
+        """Deletes what is past its retention period: once at start, then daily (bot/privacy)."""
+        service = self._spawn("retention", [sys.executable, "-m", "bot.privacy"])
+        time.sleep(0.5)
+        if service.process.poll() is not None:
+            raise StartupFailed(f"retention exited with {service.process.returncode}; see {service.log_path}")
 
     def check(self) -> Service | None:
         """The first service that has died, if any."""

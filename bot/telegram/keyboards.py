@@ -2,7 +2,8 @@
 
 Telegram limits callback_data to 64 bytes; Rasa payloads such as
 `/inform{"slot":"residence_status","value":"duldung_ausbildung"}` are longer. A button carries
-only a short, stable id; the payload it stands for is stored in the database.
+only a short, stable id; the payload it stands for is stored in the database, per conversation
+(the id hashes both), so forgetting a person removes their buttons' rows too.
 """
 from __future__ import annotations
 
@@ -20,28 +21,31 @@ ROW_WIDTH_CHARS = 30
 MAX_BUTTONS_PER_ROW = 3
 
 
-def callback_id(payload: str) -> str:
-    digest = hashlib.sha256(payload.encode("utf-8")).digest()
+def callback_id(conversation_id: str, payload: str) -> str:
+    """18 ASCII characters, far below the 64-byte limit."""
+    digest = hashlib.sha256(f"{conversation_id}\n{payload}".encode("utf-8")).digest()
     return CALLBACK_PREFIX + base64.urlsafe_b64encode(digest[:12]).decode("ascii")
 
 
-def remember_payloads(database: Database, payloads: list[str]) -> None:
+def remember_payloads(database: Database, conversation_id: str, payloads: list[str]) -> None:
+    ids = {callback_id(conversation_id, p): p for p in payloads}
     with database.session() as session:
-        known = set(session.scalars(select(CallbackPayload.id).where(CallbackPayload.id.in_([callback_id(p) for p in payloads]))))
-        for payload in payloads:
-            identifier = callback_id(payload)
+        known = set(session.scalars(select(CallbackPayload.id).where(CallbackPayload.id.in_(ids))))
+        for identifier, payload in ids.items():
             if identifier not in known:
-                session.add(CallbackPayload(id=identifier, payload=payload))
-                known.add(identifier)
+                session.add(CallbackPayload(id=identifier, payload=payload, conversation_id=conversation_id))
 
 
-def payload_for(database: Database, data: str) -> str | None:
-    """The payload behind a button's callback data; None for data we never sent."""
+def payload_for(database: Database, conversation_id: str, data: str) -> str | None:
+    """The payload behind a button's callback data; None for data we never sent to this chat."""
     if not data.startswith(CALLBACK_PREFIX):
         return None
     with database.session() as session:
         row = session.get(CallbackPayload, data)
-        return row.payload if row else None
+        # Rows from before ids were per conversation have none; their payloads name no one.
+        if row is None or row.conversation_id not in (None, conversation_id):
+            return None
+        return row.payload
 
 
 def rows(titles: list[str]) -> list[list[int]]:
@@ -58,8 +62,9 @@ def rows(titles: list[str]) -> list[list[int]]:
     return layout
 
 
-def inline_keyboard(buttons: list[dict[str, str]]) -> InlineKeyboardMarkup:
+def inline_keyboard(conversation_id: str, buttons: list[dict[str, str]]) -> InlineKeyboardMarkup:
     titles = [b["title"] for b in buttons]
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(titles[i], callback_data=callback_id(buttons[i]["payload"])) for i in row] for row in rows(titles)]
+        [[InlineKeyboardButton(titles[i], callback_data=callback_id(conversation_id, buttons[i]["payload"])) for i in row]
+         for row in rows(titles)]
     )

@@ -32,6 +32,7 @@ from bot.inbox.accounts import Account, Accounts, LoginRefused
 from bot.inbox.audit import AuditLog
 from bot.inbox.casework import AGE_GROUPS, STATE_LABELS, STATES, TRANSITIONS, Casework, Filters, Forbidden, NotFound, Refused
 from bot.messages import render
+from bot.privacy import Eraser
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.web.security import (
     CSRF_FIELD, SECURITY_HEADERS, client_of, csrf_token, csrf_valid, session_expired, session_secret,
@@ -66,6 +67,7 @@ class Inbox:
         self.casework = Casework(database, self.deployment)
         self.database = database
         self.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+        self.eraser = Eraser(database, settings.tracker_database_url)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.filters["local"] = local_time
         self.templates.env.globals.update(
@@ -174,7 +176,8 @@ async def case_list(inbox: Inbox, request: Request) -> Response:
                       age_group=params.get("age", ""), search=params.get("q", "")[:64])
     cases = await inbox.run(inbox.casework.list, account, filters)
     await inbox.run(inbox.audit.record, account.login, "view_list", None, ",".join(filters.active()))
-    return inbox.page(request, "cases.html", cases=cases, filters=filters, states=STATES)
+    return inbox.page(request, "cases.html", cases=cases, filters=filters, states=STATES,
+                      notice=request.session.pop("notice", None))
 
 
 @signed_in
@@ -244,6 +247,25 @@ def case_change(action: str) -> Callable[[Request], Awaitable[Response]]:
     return change
 
 
+@signed_in
+async def forget_person(inbox: Inbox, request: Request) -> Response:
+    """An admin deletes everything about the case's person (GDPR Art. 17), as /delete does.
+
+    The audit entry (admin, case, reference, time) is written by the deletion itself."""
+    account: Account = request.state.account
+    case_id = request.path_params["case_id"]
+    if account.role != "admin":
+        raise Forbidden
+    case = (await inbox.run(inbox.casework.view, account, case_id)).case
+    if request.state.form.get("confirm") != "yes":
+        request.session["refused"] = "Bitte bestätigen Sie die Löschung."
+        return _back(case_id)
+    report = await inbox.run(inbox.eraser.forget, case.conversation_id, account.login)
+    logger.info("case %s: person deleted by %s", case_id, account.login)
+    request.session["notice"] = f"Gelöscht: alles über die Person von Fall {', '.join(report.references)}."
+    return RedirectResponse("/cases", status_code=303)
+
+
 async def hand_back_to_bot(inbox: Inbox, case: Case) -> None:
     """Resume Rasa's conversation and send the person what the bot says next.
 
@@ -262,9 +284,10 @@ async def hand_back_to_bot(inbox: Inbox, case: Case) -> None:
 
     def queue() -> None:
         with inbox.database.session() as session:
-            enqueue(session, chat_id, handed_back["text"])
+            enqueue(session, chat_id, handed_back["text"], conversation_id=case.conversation_id)
             for reply in replies:
-                enqueue(session, chat_id, reply.text or "…", list(reply.buttons) or None)
+                enqueue(session, chat_id, reply.text or "…", list(reply.buttons) or None,
+                        conversation_id=case.conversation_id)
 
     await inbox.run(queue)
 
@@ -308,6 +331,7 @@ def build_app(settings: Settings, extra_routes: list[Route] | None = None) -> St
         Route("/cases/{case_id}/timeline", case_timeline),
         *(Route(f"/cases/{{case_id}}/{action}", case_change(action), methods=["POST"])
           for action in ("claim", "assign", "state", "note", "reply", "phrase", "handback")),
+        Route("/cases/{case_id}/forget", forget_person, methods=["POST"]),
         *(extra_routes or []),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]

@@ -40,12 +40,22 @@ class BotMessage:
 
 
 @dataclass
+class SentDocument:
+    chat_id: int
+    filename: str
+    content: bytes
+
+
+@dataclass
 class FakeTelegram:
     token: str = "123456:TEST-TOKEN"
     port: int = field(default_factory=free_port)
     updates: list[dict[str, Any]] = field(default_factory=list)
     sent: list[BotMessage] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    documents: list[SentDocument] = field(default_factory=list)
+    # Chats the fake refuses to send to, as if Telegram were unreachable for them.
+    failing_chats: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -74,6 +84,8 @@ class FakeTelegram:
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return JSONResponse({"ok": True, "result": True})
+        if method == "sendMessage" and int(params.get("chat_id", 0)) in self.failing_chats:
+            return JSONResponse({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status_code=502)
         result = await handler(params)
         return JSONResponse({"ok": True, "result": result})
 
@@ -112,6 +124,19 @@ class FakeTelegram:
             self._next_message += 1
             self.sent.append(message)
         return self._message_json(message)
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        upload = params["document"]
+        content = await upload.read()
+        params["document"] = content  # the recorded call keeps the bytes, not the closed upload
+        with self._lock:
+            document = SentDocument(int(params["chat_id"]), upload.filename or "", content)
+            self.documents.append(document)
+            message_id = self._next_message
+            self._next_message += 1
+        return {"message_id": message_id, "date": int(time.time()), "chat": {"id": document.chat_id, "type": "private"},
+                "from": BOT_USER, "document": {"file_id": f"doc{message_id}", "file_unique_id": f"u{message_id}",
+                                               "file_name": document.filename}}
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
