@@ -9,13 +9,15 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import deployment, in_thread, intake_store, say, tracker_language
+from actions.context import deployment, in_thread, intake_store, say, today, tracker_language
 from actions.eligibility import show_eligibility
 from actions.handoff import hand_over
 from actions.questions import FORM_SLOTS, QUESTION_BY_SLOT, skip_updates
 from bot.intake.answers import UNANSWERED
 from bot.intake.fields import FIELD_SLOTS, summary
+from bot.intake.minors import too_young
 from bot.messages import response_catalog
+from bot.rasa_client import FORGET_SIGNAL
 
 
 def explanation_for(slot: Any) -> str:
@@ -29,9 +31,15 @@ class ActionSubmitIntake(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = tracker_language(tracker)
-        if tracker.get_slot("consent") != "yes":
+        if tracker.get_slot("consent") != "yes" or too_young(tracker.slots, today(), deployment()):
             await in_thread(intake_store().delete, tracker.sender_id)
-            say(dispatcher, "consent_declined", language)
+            if tracker.get_slot("consent") != "yes":
+                say(dispatcher, "consent_declined", language)
+            else:
+                say(dispatcher, "minor_needs_guardian", language, min_age=deployment().own_consent_min_age)
+            # Nothing they wrote may stay: the gateway forgets the whole conversation after this
+            # turn, and a new message starts afresh.
+            dispatcher.utter_message(json_message={FORGET_SIGNAL: True})
             return [SlotSet("intake_done", True)]
         record = await in_thread(intake_store().complete, tracker.sender_id)
         if record is not None:

@@ -12,7 +12,10 @@ from rasa_sdk.types import DomainDict
 from actions.answers import MAX_ANSWER_LENGTH, Answer, read_answer, repeats_previous_message
 from actions.context import channel_of, deployment, in_thread, intake_store, language_of, say, today
 from actions.questions import QUESTION_BY_SLOT, Context, names_an_option, skip_updates
+from bot.db.models import utcnow
 from bot.intake.answers import record_fields
+from bot.intake.consent import consent_record
+from bot.intake.minors import too_young
 from bot.parsing import AnswerError
 
 # After this many unusable answers to one question, explain it instead of only re-asking.
@@ -30,6 +33,9 @@ class ValidateIntakeForm(FormValidationAction):
         if tracker.slots.get("consent") == "no":
             # Without consent the intake ends here and nothing is stored.
             return domain_slots[: domain_slots.index("consent") + 1]
+        if too_young(tracker.slots, today(), deployment()):
+            # A child cannot consent alone: the intake ends after the date of birth.
+            return domain_slots[: domain_slots.index("birth_date") + 1]
         return domain_slots
 
     async def get_extraction_events(
@@ -99,8 +105,11 @@ class ValidateIntakeForm(FormValidationAction):
     @staticmethod
     async def _store(tracker: Tracker, updated: dict[str, Any]) -> None:
         slots = {**tracker.slots, **updated}
+        if too_young(slots, today(), deployment()):
+            return  # the intake ends here and is deleted (action_submit_intake)
         fields = record_fields(slots, deployment())
-        await in_thread(intake_store().save_answers, tracker.sender_id, channel_of(tracker), fields, slots.get("consent"))
+        consent = consent_record(slots, language_of(slots, tracker.latest_message.get("metadata")), utcnow())
+        await in_thread(intake_store().save_answers, tracker.sender_id, channel_of(tracker), fields, consent)
 
 
 def _button_answer(slot: str, value: Any) -> Answer:

@@ -150,6 +150,12 @@ def consent(answer: Answer, context: Context) -> Parsed:
     raise AnswerError("consent_unclear")
 
 
+def optional_consent(answer: Answer, context: Context) -> Parsed:
+    """Statistics or sharing: only a clear yes is a yes; "I don't know" and anything unclear are a
+    no, which changes nothing for the person (and /privacy can change it later)."""
+    return Parsed("yes" if answer.slot is None and answer.intent == "affirm" else "no")
+
+
 def first_name(answer: Answer, context: Context) -> Parsed:
     return Parsed(parse_first_name(answer.text))
 
@@ -284,6 +290,8 @@ _NEEDS_NO_PERMIT = ("german_citizen", "eu_citizen")
 QUESTIONS: tuple[Question, ...] = (
     Question("language", language),
     Question("consent", consent),
+    # Right after consent: the dashboard counts drop-off per question only with this consent.
+    Question("consent_statistics", optional_consent),
     Question("first_name", first_name),
     Question("birth_date", birth_date),
     Question("birth_date_exact", birth_date_exact, _year_only),
@@ -311,6 +319,8 @@ QUESTIONS: tuple[Question, ...] = (
     Question("contact_language", contact_language),
     Question("interpreter_needed", _yes_no(), _not("contact_language", "de")),
     Question("contact_time", _choice("ask_contact_time")),
+    # Where it matters: just before the summary, when the person knows what would be passed on.
+    Question("consent_sharing", optional_consent),
     Question("confirmed", confirmed),
 )
 QUESTION_BY_SLOT = {question.slot: question for question in QUESTIONS}

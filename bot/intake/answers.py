@@ -1,12 +1,10 @@
 """From the conversation's slot values to intake-record fields (intake-record.md)."""
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from bot.deployment import Deployment
 
-CONSENT_VERSION = "2026-11-v1"
 # The value of a question that does not apply to the person (actions/questions.py).
 SKIPPED = "n/a"
 UNANSWERED = (None, SKIPPED)
@@ -17,20 +15,6 @@ PLAIN_FIELDS = (
     "employment_permitted", "arrival_date", "german_level", "goal", "work_experience",
 )
 _BOOLEANS = {"yes": True, "no": False, "unknown": "unknown"}
-
-
-def consent_record(answer: str | None, given_at: datetime.datetime) -> dict[str, Any] | None:
-    if answer != "yes":
-        return None
-    # The consent text covers storing the answers and showing them to the integration team;
-    # statistics use only anonymous counts and were not asked separately.
-    return {
-        "processing": True,
-        "sharing": True,
-        "statistics": False,
-        "version": CONSENT_VERSION,
-        "given_at": given_at.isoformat(),
-    }
 
 
 def _answered(slots: dict[str, Any], name: str) -> bool:

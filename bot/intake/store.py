@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db import Database, Intake
 from bot.db.models import utcnow
-from bot.intake.answers import consent_record
+from bot.intake.consent import OPTIONAL_PURPOSES, merged
 
 # Record fields that have their own column; everything else goes into `answers`.
 _COLUMNS = {"language", "first_name", "birth_date", "residence_status"}
@@ -27,19 +27,21 @@ class IntakeStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def save_answers(self, conversation_id: str, channel: str, fields: dict[str, Any], consent: str | None) -> None:
-        """Create or update the intake of a conversation with the fields answered so far.
+    def save_answers(self, conversation_id: str, channel: str, fields: dict[str, Any],
+                     consent: dict[str, Any] | None) -> None:
+        """Create or update the intake of a conversation with the fields answered so far, and
+        the person's consent (bot/intake/consent.py).
 
-        Nothing is stored before the person has consented.
+        Nothing is stored before the person has consented to processing (`consent` is None).
         """
-        if consent != "yes":
+        if consent is None or not consent.get("processing"):
             return
         with self.database.session() as session:
             intake = session.scalar(select(Intake).where(Intake.conversation_id == conversation_id))
             if intake is None:
                 intake = Intake(conversation_id=conversation_id, channel=channel, answers={})
-                intake.consent = consent_record(consent, utcnow())
                 session.add(intake)
+            intake.consent = merged(intake.consent, consent)
             answers = dict(intake.answers or {})
             for name, value in fields.items():
                 if name in _COLUMNS:
@@ -49,6 +51,18 @@ class IntakeStore:
                 else:
                     answers[name] = value
             intake.answers = answers
+
+    def set_consent_choice(self, conversation_id: str, purpose: str, allowed: bool) -> bool:
+        """Change one optional consent (statistics, sharing); False if nothing is stored."""
+        if purpose not in OPTIONAL_PURPOSES:
+            raise ValueError(f"not an optional purpose: {purpose}")
+        with self.database.session() as session:
+            intake = session.scalar(select(Intake).where(Intake.conversation_id == conversation_id))
+            if intake is None or not intake.consent:
+                return False
+            # A new dict: SQLAlchemy notices a replaced JSON value, not one changed in place.
+            intake.consent = {**intake.consent, purpose: allowed, "changed_at": utcnow().isoformat()}
+            return True
 
     def complete(self, conversation_id: str) -> dict[str, Any] | None:
         """Mark the intake completed (once) and return its record; None if there is none."""

@@ -31,6 +31,8 @@ NATIONALITIES = {"SY": 25, "UA": 17, "AF": 16, "IQ": 10, "TR": 8, "IR": 6, "ER":
 # Each further question loses some people; the long middle part (school, work) loses most.
 DROPOFF_WEIGHTS = (6, 3, 9, 3, 4, 6, 2, 8, 3, 5, 3, 6, 4, 7, 8, 6, 3, 2, 2)
 DAYS = 730
+# Shares of people who allow counting in statistics and passing their summary to a partner.
+STATISTICS_ALLOWED, SHARING_ALLOWED = 0.9, 0.75
 CHUNK = 5000
 
 
@@ -108,14 +110,21 @@ class DemoData:
             "id": intake_id, "conversation_id": conversation_id, "channel": DEMO_CHANNEL,
             "language": record.get("language"), "status": status, "created_at": created,
             "updated_at": completed or created, "completed_at": completed,
-            "consent": {"processing": True, "sharing": True, "statistics": False, "version": "demo",
-                        "given_at": created.isoformat()},
+            "consent": self._consent(created, status),
             "first_name": record.get("first_name"), "birth_date": record.get("birth_date"),
             "municipality_ags": (record.get("municipality") or {}).get("ags"),
             "municipality_name": (record.get("municipality") or {}).get("name"),
             "residence_status": record.get("residence_status"), "answers": answers,
         }
         return conversation, intake, case
+
+    def _consent(self, created: datetime.datetime, status: str) -> dict[str, Any]:
+        """Most people allow the statistics; sharing is asked at the end, so only finished
+        intakes have an answer to it (bot/intake/consent.py)."""
+        rng = self.rng
+        return {"processing": True, "statistics": rng.random() < STATISTICS_ALLOWED,
+                "sharing": rng.random() < SHARING_ALLOWED if status != "started" else None,
+                "version": "demo", "given_at": created.isoformat()}
 
     def _record(self, created: datetime.datetime, status: str) -> dict[str, Any]:
         rng = self.rng

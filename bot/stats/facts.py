@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database, Intake, IntakeStats
+from bot.intake.consent import counted_in_statistics
 
 # The intake's questions in the order they are asked (actions/questions.py FORM_SLOTS), as the
 # record fields they leave behind. Copied rather than imported: that module loads the whole
@@ -28,7 +29,10 @@ AGE_GROUPS = ("<18", "18-27", "28-44", "45+", "unknown")
 OUTCOME_RANK = {"eligible": 3, "needs_review": 2, "not_eligible": 1}
 _CHUNK = 2000
 _SOURCE = (Intake.id, Intake.updated_at, Intake.created_at, Intake.status, Intake.language, Intake.first_name,
-           Intake.birth_date, Intake.residence_status, Intake.municipality_ags, Intake.answers)
+           Intake.birth_date, Intake.residence_status, Intake.municipality_ags, Intake.answers, Intake.consent)
+# The row of an intake the person did not allow to be counted: it carries no facts, and the
+# report leaves it out. It exists so that refresh() stays incremental (one row per intake).
+NOT_COUNTED = "not_counted"
 
 
 def age_at(birth_date: str | None, stated_age: Any, on: datetime.date) -> int | None:
@@ -58,6 +62,10 @@ def last_question(record: dict[str, Any]) -> str:
 
 def facts_of(intake: Any) -> dict[str, Any]:
     """The `intake_stats` row of an intake (a row with the `_SOURCE` columns)."""
+    if not counted_in_statistics(intake.consent):
+        return {"intake_id": intake.id, "source_updated_at": intake.updated_at, "created_on": intake.created_at.date(),
+                "status": NOT_COUNTED, "language": None, "municipality_ags": None, "gender": None,
+                "age_group": "unknown", "outcome": None, "eligible_programmes": None, "last_question": None}
     answers = intake.answers or {}
     record = {**answers, "language": intake.language, "first_name": intake.first_name,
               "birth_date": intake.birth_date, "residence_status": intake.residence_status,

@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.db import Case, Conversation, Database, IntakeStats
 from bot.deployment import Deployment
-from bot.stats.facts import refresh
+from bot.stats.facts import NOT_COUNTED, refresh
 
 COMPLETE = ("completed", "handed_off")
 DIMENSIONS = ("language", "municipality", "programme", "outcome", "gender", "age_group")
@@ -155,7 +155,9 @@ class Statistics:
         report.dropoff = dict(dropoff)
 
     def _intake_conditions(self, filters: Filters) -> ColumnElement[bool]:
-        conditions = [IntakeStats.created_on >= filters.date_from, IntakeStats.created_on <= filters.date_to]
+        # Intakes the person did not allow to be counted are left out of every figure.
+        conditions = [IntakeStats.status != NOT_COUNTED,
+                      IntakeStats.created_on >= filters.date_from, IntakeStats.created_on <= filters.date_to]
         if filters.language:
             conditions.append(IntakeStats.language == filters.language)
         if filters.programme:

@@ -85,6 +85,7 @@ class IntakeRun:
             return self.button_answers()
         return {
             "consent": lambda r: press(button("Yes, I agree"), r),
+            "consent_statistics": lambda r: say(yes),
             "first_name": lambda r: say(self.name),
             "birth_date": lambda r: say(local_digits("17.04.2001", lang)),
             "gender": lambda r: say(button("Female")),
@@ -109,6 +110,7 @@ class IntakeRun:
             "contact_language": lambda r: press(language_name(lang), r),
             "interpreter_needed": lambda r: say(yes),
             "contact_time": lambda r: say(button("Afternoons")),
+            "consent_sharing": lambda r: say(no),
             "confirmed": lambda r: press(button("Everything is correct"), r),
         }
 
@@ -121,6 +123,7 @@ class IntakeRun:
 
         return {
             "consent": pressing("Yes, I agree"),
+            "consent_statistics": pressing("Yes, count it"),
             "first_name": lambda r: say(self.name),
             "birth_date": lambda r: say("17.04.2001"),
             "gender": pressing("Female"),
@@ -143,6 +146,7 @@ class IntakeRun:
             "contact_language": lambda r: press(language_name(self.language), r),
             "interpreter_needed": pressing("No"),
             "contact_time": pressing("Mornings"),
+            "consent_sharing": pressing("Yes, they may"),
             "confirmed": pressing("Everything is correct"),
         }
 

@@ -15,7 +15,7 @@ from tests.e2e.conftest import Harness
 
 def test_console_chat_numbers_buttons_and_reads_answers(harness: Harness, monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    lines: Iterator[str] = iter(["2", "1", "   ", "Lena", "abc", "17.04.2001"])
+    lines: Iterator[str] = iter(["2", "1", "1", "   ", "Lena", "abc", "17.04.2001"])
 
     def typed(prompt: str = "") -> str:
         try:
@@ -36,7 +36,8 @@ def test_console_chat_numbers_buttons_and_reads_answers(harness: Harness, monkey
     out = capsys.readouterr().out
     assert "[1] Deutsch" in out and "[2] English" in out  # buttons become numbers
     assert "Do you agree?" in out  # "2" chose English
-    assert "What is your first name?" in out  # "1" agreed
+    assert "may I count your intake in our statistics?" in out  # "1" agreed
+    assert "What is your first name?" in out  # "1" allowed the statistics
     assert "did not receive any text" in out  # an empty line is answered, not sent on
     assert "could not read this date" in out
     assert "What is your gender?" in out

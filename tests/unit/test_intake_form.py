@@ -12,6 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
+from actions.intake_actions import ActionSubmitIntake
 from actions.intake_form import ValidateIntakeForm
 from bot.config import PROJECT_ROOT
 from bot.db import migrate
@@ -171,3 +172,29 @@ async def test_a_message_sent_twice_is_an_answer_unless_it_is_an_explicit_reques
     t.events.insert(0, {"event": "user", "text": "help"})
     slots, _ = await run_form(t)
     assert "first_name" not in slots
+
+
+async def test_a_child_under_16_ends_the_intake_and_nothing_is_stored() -> None:
+    slots, _ = await run_form(tracker("birth_date", "I am 15", language="en", consent="yes",
+                                      consent_statistics="yes", first_name="Sami"))
+    assert slots["stated_age"] == 15
+    assert slots["requested_slot"] is None  # the form ends: action_submit_intake says why, and forgets
+    assert context.intake_store().get("telegram:42") is None
+
+
+async def test_statistics_consent_is_stored_with_the_first_answer() -> None:
+    await run_form(tracker("first_name", "Sara", language="en", consent="yes", consent_statistics="no"))
+    consent = context.intake_store().get("telegram:42")["consent"]
+    assert (consent["processing"], consent["statistics"], consent["sharing"]) == (True, False, None)
+    assert consent["version"].endswith(":en")
+
+
+@pytest.mark.parametrize(("slots", "said"), [
+    ({"consent": "no"}, "I have not stored anything"),
+    ({"consent": "yes", "first_name": "Sami", "birth_date": "2011", "stated_age": 15}, "parent or guardian"),
+])
+async def test_declined_consent_and_a_child_are_forgotten_after_the_turn(slots: dict[str, Any], said: str) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionSubmitIntake().run(dispatcher, tracker("birth_date", "15", language="en", **slots), DOMAIN)
+    assert said in dispatcher.messages[0]["text"]
+    assert {"forget_conversation": True} in [m.get("custom") for m in dispatcher.messages]

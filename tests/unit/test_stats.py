@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.db import AuditEntry, Case, Conversation, Database, Intake, migrate
 from bot.deployment import load_deployment
 from bot.inbox.accounts import Accounts
+from bot.intake.store import IntakeStore
 from bot.stats.demo import DemoData, RealDataPresent
 from bot.stats.facts import age_at, age_group, refresh
 from bot.stats.report import Filters, Statistics, percentile
@@ -63,9 +64,10 @@ def settings(tmp_path: Path) -> Settings:
 def _intake(key: str, day: str, language: str, ags: str | None, status: str, **answers: Any) -> Intake:
     birth_date = answers.pop("birth_date", None)
     created = at(day)
+    consent = {"processing": True, "statistics": True, "sharing": None, "version": "test", "given_at": day}
     return Intake(id=f"intake-{key}", conversation_id=f"c:{key}", channel="telegram", language=language,
                   status=status, created_at=created, updated_at=created, birth_date=birth_date,
-                  municipality_ags=ags, first_name=key, answers=answers)
+                  municipality_ags=ags, first_name=key, answers=answers, consent=consent)
 
 
 def _case(key: str, team: str, state: str, opened: datetime.datetime, contacted: datetime.datetime | None,
@@ -169,6 +171,27 @@ def test_facts_follow_changes_and_deletions(settings: Settings) -> None:
     breakdowns = statistics(settings).report(MARCH_APRIL).breakdowns
     assert volumes(breakdowns["gender"])["diverse"] == (1, 0, 0) and "female" in breakdowns["gender"]
     assert sum(v.started for v in breakdowns["language"].values()) == 4
+
+
+def test_intakes_without_consent_to_statistics_are_not_counted(settings: Settings) -> None:
+    database = Database(settings.app_database_url)
+    before = statistics(settings).report(MARCH_APRIL)
+    with database.session() as session:
+        # G declined statistics (a drop-off at the municipality question); E withdraws under /privacy.
+        g = _intake("G", "2026-03-05", "tr", None, "started", gender="male")
+        g.consent = {**g.consent, "statistics": False}
+        session.add(g)
+        session.add(_intake("H", "2026-03-05", "tr", None, "started"))
+        session.get(Intake, "intake-H").consent = None  # an old record without a consent: not counted either
+    IntakeStore(database).set_consent_choice("c:E", "statistics", False)
+    report = statistics(settings).report(MARCH_APRIL)
+    assert volumes(report.periods("month")) == {"2026-03": (4, 2, 1)}  # E gone from April, G and H not added
+    assert "tr" not in report.breakdowns["language"] and "fa" not in report.breakdowns["language"]
+    assert sum(sum(counts.values()) for counts in report.dropoff.values()) == \
+        sum(sum(counts.values()) for counts in before.dropoff.values())
+    # Allowed again: counted again.
+    IntakeStore(database).set_consent_choice("c:E", "statistics", True)
+    assert volumes(statistics(settings).report(MARCH_APRIL).periods("month"))["2026-04"] == (1, 1, 1)
 
 
 def test_ages_percentiles_and_suppression() -> None:

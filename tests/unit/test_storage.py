@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import subprocess
@@ -12,7 +13,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from bot.db import Base, Database, migrate
+from bot.intake.consent import consent_record
 from bot.intake.store import IntakeStore
+
+CONSENTED = consent_record({"consent": "yes", "consent_statistics": "yes"}, "ar", datetime.datetime(2026, 11, 22))
 
 
 def test_migrations_create_exactly_the_models(tmp_path: Path) -> None:
@@ -27,11 +31,11 @@ def _store_two_intakes(url: str) -> None:
     migrate(url)
     store = IntakeStore(Database(url))
     store.save_answers("telegram:1", "telegram", {"language": "ar", "first_name": "Amal", "birth_date": "2001",
-                                                   "municipality": {"ags": "05170024", "name": "Moers"}}, "yes")
+                                                   "municipality": {"ags": "05170024", "name": "Moers"}}, CONSENTED)
     store.complete("telegram:1")
     store.save_answers("console:2", "console", {"language": "de", "first_name": "Jonas",
-                                                 "residence_status": "unknown"}, "yes")
-    store.save_answers("console:3", "console", {"language": "de", "first_name": "Never"}, "no")
+                                                 "residence_status": "unknown"}, CONSENTED)
+    store.save_answers("console:3", "console", {"language": "de", "first_name": "Never"}, None)
 
 
 def _export(url: str, fmt: str) -> str:
