@@ -13,7 +13,8 @@ from bot.safety.lexicon import PRIORITY, compiled_lexicons
 from bot.safety.normalize import normalize
 
 __all__ = ["CrisisSignal", "detect_crisis", "lexicon_signal", "normalize", "warm_up"]
-MODEL = "model"  # CrisisSignal.language when the classifier, not a lexicon, found the danger
+MODEL = "model"
+MIN_LETTERS_FOR_MODEL = 3  # CrisisSignal.language when the classifier, not a lexicon, found the danger
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,8 @@ def detect_crisis(text: str) -> CrisisSignal | None:
     violence), else the classifier's."""
     normalised = normalize(text)
     found = lexicon_signal(normalised)
-    if found is None and normalised:
+    # Numbers, dates and codes say nothing of danger; the model would only guess at their n-grams.
+    if found is None and sum(character.isalpha() for character in normalised) >= MIN_LETTERS_FOR_MODEL:
         kind, _ = crisis_classifier().classify(normalised)
         if kind is not None:
             found = CrisisSignal(kind, MODEL)

@@ -121,7 +121,7 @@ def test_the_classifier_finds_what_no_lexicon_lists():
 
 
 def test_ordinary_intake_answers_are_no_crisis():
-    for text in ("Amina", "17.04.2001", "Moers", "Syrien", "A2", "Ich möchte eine Ausbildung machen",
+    for text in ("Amina", "17.04.2001", "130", "0176 1234567", "Moers", "Syrien", "A2", "Ich möchte eine Ausbildung machen",
                  "I worked as a nurse for 5 years", "nein", "vormittags", "I don't know"):
         assert detect_crisis(text) is None, text
 
