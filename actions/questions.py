@@ -69,6 +69,19 @@ def _button_value(answer: Answer, slot: str) -> Any:
     return answer.value if answer.slot == slot else None
 
 
+def _offered(value: Any, choices: Any) -> Any:
+    """A button's value, if it is one of the question's choices; a value the bot never offered
+    (a forged or outdated payload) is asked again like any unclear answer."""
+    if value not in choices:
+        raise AnswerError("choice_unclear")
+    return value
+
+
+def option_values(response: str) -> set[str]:
+    """The values of a question's fixed buttons."""
+    return {button.value for button in response_catalog().get(response).buttons if button.value is not None}
+
+
 def option_titles(response: str, language: str) -> dict[str, list[str]]:
     """value → its button's title in the person's language, in English and in German."""
     titles: dict[str, list[str]] = {}
@@ -98,9 +111,9 @@ def _choice(response: str) -> Parser:
     def parse(answer: Answer, context: Context) -> Parsed:
         slot = response.removeprefix("ask_")
         pressed = _button_value(answer, slot)
-        if pressed is not None:
-            return Parsed(pressed)
         titles = option_titles(response, context.language)
+        if pressed is not None:
+            return Parsed(_offered(pressed, titles))
         # A typed title first: the model may read "Piştî nîvro" (afternoons) as "I don't know".
         titled = match_title(answer.text, titles)
         if titled is not None:
@@ -127,7 +140,9 @@ def _free_text(slot: str) -> Parser:
 
     def parse(answer: Answer, context: Context) -> Parsed:
         pressed = _button_value(answer, slot)
-        if pressed is not None or answer.intent == "deny":
+        if pressed is not None:
+            return Parsed(_offered(pressed, option_values(f"ask_{slot}")))
+        if answer.intent == "deny":
             return Parsed(pressed or NONE)
         if answer.is_dont_know:
             return Parsed(UNKNOWN)
@@ -141,7 +156,7 @@ def _free_text(slot: str) -> Parser:
 # --- the questions ------------------------------------------------------------------------------
 def language(answer: Answer, context: Context) -> Parsed:
     pressed = _button_value(answer, "language")
-    return Parsed(pressed if pressed in SUPPORTED_LANGUAGES else parse_language(answer.text))
+    return Parsed(_offered(pressed, SUPPORTED_LANGUAGES) if pressed is not None else parse_language(answer.text))
 
 
 def consent(answer: Answer, context: Context) -> Parsed:
@@ -227,7 +242,7 @@ def arrival_date(answer: Answer, context: Context) -> Parsed:
 
 def languages(answer: Answer, context: Context) -> Parsed:
     pressed = _button_value(answer, "languages")
-    return Parsed([pressed] if pressed else parse_spoken_languages(answer.text))
+    return Parsed([_offered(pressed, SUPPORTED_LANGUAGES)] if pressed is not None else parse_spoken_languages(answer.text))
 
 
 def german_level(answer: Answer, context: Context) -> Parsed:
@@ -238,7 +253,7 @@ def german_level(answer: Answer, context: Context) -> Parsed:
 def school_years(answer: Answer, context: Context) -> Parsed:
     pressed = _button_value(answer, "school_years")
     if pressed is not None:
-        return Parsed(int(pressed))
+        return Parsed(int(_offered(pressed, option_values("ask_school_years"))))
     if answer.is_dont_know:
         return Parsed(UNKNOWN)
     if answer.intent == "deny":
@@ -255,8 +270,8 @@ def school_certificate(answer: Answer, context: Context) -> Parsed:
 
 def contact_language(answer: Answer, context: Context) -> Parsed:
     pressed = _button_value(answer, "contact_language")
-    if pressed:
-        return Parsed(pressed)
+    if pressed is not None:
+        return Parsed(_offered(pressed, SUPPORTED_LANGUAGES))
     codes = parse_spoken_languages(answer.text)
     return Parsed(codes[0])
 

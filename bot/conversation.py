@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
+
+import httpx
+from sqlalchemy import select
 
 from bot.config import Settings
 from bot.crisis_response import PAYLOADS as CRISIS_PAYLOADS
 from bot.crisis_response import CrisisResponse
-from bot.db import Database
+from bot.db import Database, Intake
 from bot.db.last_seen import LastSeen
 from bot.deployment import Deployment, load_deployment
 from bot.handoff.cases import CaseDesk
@@ -27,6 +31,8 @@ from bot.safety import detect_crisis
 logger = logging.getLogger(__name__)
 
 RELAYED_REACTION = "✍"  # on the person's message: "passed on to the team"
+# Rasa reads a message that starts with "/" (after whitespace) as an intent with slot values.
+_LEADING_COMMAND = re.compile(r"^[\s/]+")
 
 # Commands a person can send at any moment, and what Rasa hears for them.
 # /status, /privacy, /delete and /mydata are answered here, without Rasa.
@@ -39,20 +45,38 @@ COMMANDS = {
 }
 
 
+class AnswerLater(Exception):
+    """Rasa or the action server cannot answer now: the message waits and is tried again."""
+
+
+def as_text(typed: str) -> str:
+    """What a person typed, as Rasa must read it: text, never a command (every leading "/" and
+    whitespace removed, however they alternate)."""
+    return _LEADING_COMMAND.sub("", typed)
+
+
 @dataclass(frozen=True)
 class Person:
     conversation_id: str
     channel: str
     language_code: str | None = None
+    message_id: str | None = None  # the channel's id of the message; Rasa keeps it with the message
+    retrying: bool = False  # the message may have reached Rasa already (bot/telegram/inbound.py)
 
     def metadata(self) -> dict[str, Any]:
-        return {"channel": self.channel, "language_code": self.language_code}
+        metadata: dict[str, Any] = {"channel": self.channel, "language_code": self.language_code}
+        if self.message_id is not None:
+            metadata["message_id"] = self.message_id
+        return metadata
 
 
 class Conversations:
-    def __init__(self, settings: Settings, rasa: RasaClient) -> None:
+    def __init__(self, settings: Settings, rasa: RasaClient, wait_for_rasa: bool = False) -> None:
+        """`wait_for_rasa`: when Rasa or the action server cannot answer, raise `AnswerLater` (the
+        Telegram gateway keeps the message and tries again) instead of apologising."""
         self.settings = settings
         self.rasa = rasa
+        self.wait_for_rasa = wait_for_rasa
         self.deployment: Deployment = load_deployment(settings.deployment_file)
         database = Database(settings.app_database_url)
         self.seen = LastSeen(database)
@@ -71,11 +95,30 @@ class Conversations:
         message = render(name, await self.language(person), self.deployment, **values)
         return Reply(text=message["text"], buttons=tuple(message.get("buttons", ())))
 
+    async def local_notice(self, person: Person, name: str) -> Reply:
+        """A notice in the person's language without asking Rasa (it may be the part that is down):
+        the language of their stored intake, else their Telegram client's."""
+        stored = await asyncio.to_thread(self._stored_language, person.conversation_id)
+        return Reply(text=render(name, conversation_language(stored, person.language_code), self.deployment)["text"])
+
+    def _stored_language(self, conversation_id: str) -> str | None:
+        with self.database.session() as session:
+            return session.scalar(select(Intake.language).where(Intake.conversation_id == conversation_id))
+
+    async def _actions_down(self) -> bool:
+        try:
+            async with httpx.AsyncClient(timeout=2.0) as http:
+                return (await http.get(f"{self.settings.action_server_url}/health")).status_code >= 500
+        except httpx.HTTPError:
+            return True
+
     async def _to_rasa(self, person: Person, message: str) -> list[Reply]:
         try:
-            turn = await self.rasa.send(person.conversation_id, message, person.metadata())
+            turn = await self.rasa.send(person.conversation_id, message, person.metadata(), check_first=person.retrying)
         except RasaUnavailable as error:
             logger.error("Rasa did not answer: %s", type(error.__cause__).__name__)
+            if self.wait_for_rasa:
+                raise AnswerLater from error
             turn = Turn(replies=[])
         if turn.forget:
             # An action asked for it (consent declined, a child): nothing of the person stays.
@@ -85,6 +128,8 @@ class Conversations:
         # Every turn ends with something to say; silence means a part failed. Never leave the
         # person waiting without a word.
         logger.error("no reply from Rasa for a turn of a %s conversation", person.channel)
+        if self.wait_for_rasa and await self._actions_down():
+            raise AnswerLater  # Rasa is up, but its actions and texts come from the action server
         language = conversation_language(None, person.language_code)
         return [Reply(text=render("gateway_rasa_unavailable", language, self.deployment)["text"])]
 
@@ -125,10 +170,10 @@ class Conversations:
             return relayed
         if welcome := await self._welcome_back(person):
             return welcome
-        if not text.strip():
+        message = as_text(text)
+        if not message:
             return [await self.notice(person, "error_empty")]
-        # A leading "/" would be read by Rasa as an intent payload: people never mean that.
-        return await self._to_rasa(person, text.lstrip("/") or text)
+        return await self._to_rasa(person, message)
 
     async def button(self, person: Person, payload: str, title: str = "") -> list[Reply]:
         """A tap on a button; during a relay the team reads the button's title."""

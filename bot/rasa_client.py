@@ -60,7 +60,13 @@ class RasaClient:
         self.token = token
         self._http = httpx.AsyncClient(timeout=TURN_TIMEOUT)
 
-    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> Turn:
+    async def send(self, sender: str, message: str, metadata: dict[str, Any], check_first: bool = False) -> Turn:
+        """One turn. `check_first`: the message may have reached Rasa before (the gateway crashed or
+        the turn timed out); if the tracker has it, with replies, those are the turn's replies and
+        the message is not sent again, which would answer the next question with it."""
+        message_id = metadata.get("message_id")
+        if check_first and message_id and (done := await self._processed(sender, message_id, message)) is not None:
+            return done
         try:
             response = await self._http.post(
                 f"{self.base_url}/webhooks/rest/webhook",
@@ -71,6 +77,23 @@ class RasaClient:
             raise RasaUnavailable(str(error)) from error
         messages = response.json()
         return Turn(_replies(messages), forget=_asks_to_forget(messages))
+
+    async def _processed(self, sender: str, message_id: str, message: str) -> Turn | None:
+        """The replies Rasa gave to the message with `message_id`; None if it has not answered it."""
+        tracker = await self._tracker(sender, "ALL")
+        if tracker is None:
+            raise RasaUnavailable("the tracker cannot be read")  # not knowing, sending again could answer twice
+        events = tracker.get("events") or []
+        for index, event in enumerate(events):
+            if (event.get("event") == "user" and event.get("text") == message
+                    and (event.get("metadata") or {}).get("message_id") == message_id):
+                after = events[index + 1:]
+                end = next((i for i, e in enumerate(after) if e.get("event") == "user"), len(after))
+                # Bot events as the REST channel returns them: text, buttons, custom.
+                items = [{"text": e.get("text"), **(e.get("data") or {})} for e in after[:end] if e.get("event") == "bot"]
+                # No reply: the turn failed before answering (the action server was down); send again.
+                return Turn(_replies(items), forget=_asks_to_forget(items)) if items else None
+        return None
 
     async def _tracker(self, sender: str, include_events: str) -> dict[str, Any] | None:
         """The conversation's tracker from Rasa's HTTP API, None when Rasa cannot be reached."""

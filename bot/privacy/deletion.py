@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import (
-    AuditEntry, CallbackPayload, Case, CaseMessage, CaseNote, Conversation, CrisisAlert, Database, Intake, IntakeStats,
-    OutboxMessage, StaffNotice,
+    AuditEntry, CallbackPayload, Case, CaseMessage, CaseNote, Conversation, CrisisAlert, Database, InboundUpdate, Intake,
+    IntakeStats, OutboxMessage, StaffNotice,
 )
 from bot.db.models import utcnow
 from bot.db.session import make_engine
@@ -109,6 +109,8 @@ class Eraser:
             ("intakes", delete(Intake).where(Intake.conversation_id == conversation_id)),
             ("callback_payloads", delete(CallbackPayload).where(CallbackPayload.conversation_id == conversation_id)),
             ("conversations", delete(Conversation).where(Conversation.id == conversation_id)),
+            # Messages not yet worked on are the person's words too; processed ones are ids only.
+            ("inbound_updates", delete(InboundUpdate).where(InboundUpdate.conversation_id == conversation_id)),
         ]
         for table, statement in statements:
             report.counts[table] = session.execute(statement.execution_options(synchronize_session=False)).rowcount or 0

@@ -174,7 +174,10 @@ class IntakeRun:
         raise AssertionError(f"{self.language}: {slot} was not asked within {max_turns} turns")
 
     def complete(self, max_turns: int = 40) -> list[BotMessage]:
-        replies = self.start()
+        return self.finish(self.start(), max_turns)
+
+    def finish(self, replies: list[BotMessage], max_turns: int = 40) -> list[BotMessage]:
+        """Answer every question from the one `replies` ask until the intake is complete."""
         answers = self.answers()
         done = localise(response_catalog().get("intake_complete").text, self.language, first_name=self.name)[:15]
         for _ in range(max_turns):

@@ -22,6 +22,7 @@ from bot.handoff.packet import Packet
 from bot.inbox.accounts import Accounts
 from bot.inbox.casework import Casework
 from bot.stats.facts import refresh
+from bot.telegram.inbound import InboundStore
 from bot.telegram.keyboards import remember_payloads
 
 PASSWORD = "correct horse battery"
@@ -98,6 +99,8 @@ def store_everything(settings: Settings, conversation_id: str, name: str, said: 
         session.add(StaffNotice(conversation_id=conversation_id, chat_id=STAFF_CHAT, message_id=OLD_NOTICE_ID,
                                 sent_at=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=3)))
     add_tracker_events(settings, conversation_id, [said, f"Ich heiße {name}"])
+    # A message of theirs the gateway has stored but not yet worked on.
+    InboundStore(database).add(int(time.time_ns() % 2**31), conversation_id, json.dumps({"message": {"text": said}}))
     return opened.id, opened.reference
 
 

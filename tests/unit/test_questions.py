@@ -119,3 +119,31 @@ def test_record_and_summary_of_a_full_profile() -> None:
     assert lines["nationality"][1] == "Syrien"
     assert lines["municipality"][1] == "Moers"
     assert "Ausbildungsduldung" in lines["residence_status"][1]
+
+
+def press(slot: str, value: str, language: str = "en") -> Any:
+    """A button answer for `slot` with `value`, as the form reads a tapped (or forged) button."""
+    context = Context(TODAY, DEPLOYMENT, language, {})
+    return QUESTION_BY_SLOT[slot].parse(Answer(value, "inform", 1.0, slot=slot, value=value), context)
+
+
+@pytest.mark.parametrize(
+    ("slot", "value", "parsed"),
+    [("gender", "female", "female"), ("school_years", "0", 0), ("work_experience", "none", "none"),
+     ("school_certificate", "primary", "primary"), ("language", "fa", "fa"), ("languages", "ar", ["ar"]),
+     ("contact_language", "de", "de")],
+)
+def test_offered_buttons_are_taken(slot: str, value: str, parsed: Any) -> None:
+    assert press(slot, value).value == parsed
+
+
+@pytest.mark.parametrize(
+    ("slot", "value"),
+    [("gender", "=admin"), ("goal", "anything"), ("school_years", "abc"), ("school_years", "12"),
+     ("work_experience", "forged text"), ("vocational_qualification", "x"), ("school_certificate", "phd"),
+     ("language", "xx"), ("languages", "klingon"), ("contact_language", "")],
+)
+def test_values_no_button_offered_are_asked_again(slot: str, value: str) -> None:
+    with pytest.raises(AnswerError) as raised:
+        press(slot, value)
+    assert raised.value.code == "choice_unclear"

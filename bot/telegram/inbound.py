@@ -1,0 +1,257 @@
+"""Durable inbound: every Telegram update is stored before it is worked on, then processed per
+chat in the order it arrived (decision 10).
+
+Telegram delivers at least once. The update queue below stores an update before
+python-telegram-bot confirms it to Telegram (long polling moves its offset on, a webhook answers
+200, only after `put` returns), so a crash at any point leaves it in the table; a redelivered
+update finds its id there and is dropped. One task per chat works through the chat's updates
+oldest first; an update is marked done only after its replies were handed to sending.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from telegram import Bot, Update
+from telegram.constants import ChatType
+
+from bot.conversation import AnswerLater
+from bot.db import Database, InboundUpdate
+from bot.db.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5  # how soon a waiting message is looked at again when nothing wakes the worker
+# Backoff while Rasa cannot answer: 1, 2, 4, 8 s, then every 10 s (cheap: one request per chat).
+RETRY_BASE_SECONDS = 1.0
+RETRY_MAX_SECONDS = 10.0
+# A turn this slow: the person is told that the answer comes a little later.
+SLOW_TURN_SECONDS = 15.0
+# An update that fails for another reason (a bug) is tried this often, then dropped: one broken
+# message must not block the chat for ever.
+MAX_FAILED_ATTEMPTS = 5
+# Telegram keeps an unconfirmed update for 24 hours: a processed update's id is kept a day longer.
+KEEP_DONE_FOR = datetime.timedelta(hours=48)
+PRUNE_EVERY_SECONDS = 3600.0
+STOP_GRACE_SECONDS = 10.0
+
+# Set while an update is worked on again after an attempt that may have reached Rasa: the turn
+# then checks Rasa's tracker before sending (bot/rasa_client.py).
+retrying: ContextVar[bool] = ContextVar("retrying", default=False)
+
+
+def conversation_of(update: Update) -> str | None:
+    """Whose conversation an update belongs to; None for anything but a person's private chat
+    (the staff groups the bot posts to, channels, inline queries)."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return None
+    return f"telegram:{chat.id}"
+
+
+@dataclass(frozen=True)
+class Pending:
+    update_id: int
+    conversation_id: str
+    content: str
+    attempts: int
+    next_attempt_at: datetime.datetime
+    told_to_wait: bool
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    # SQLite gives back naive datetimes; we only ever store UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+class InboundStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def add(self, update_id: int, conversation_id: str, content: str) -> bool:
+        """Store an update; False when it was stored before (a redelivery)."""
+        try:
+            with self.database.session() as session:
+                session.add(InboundUpdate(update_id=update_id, conversation_id=conversation_id, content=content))
+        except IntegrityError:
+            return False
+        return True
+
+    def due_chats(self, now: datetime.datetime) -> list[str]:
+        """Chats whose oldest open update may be worked on now."""
+        with self.database.session() as session:
+            rows = session.execute(
+                select(InboundUpdate.conversation_id, InboundUpdate.next_attempt_at)
+                .where(InboundUpdate.done_at.is_(None)).order_by(InboundUpdate.update_id)).all()
+        heads: dict[str, datetime.datetime] = {}
+        for conversation_id, next_attempt_at in rows:
+            heads.setdefault(conversation_id, _aware(next_attempt_at))
+        return [conversation_id for conversation_id, due in heads.items() if due <= now]
+
+    def head(self, conversation_id: str) -> Pending | None:
+        """The chat's oldest open update."""
+        with self.database.session() as session:
+            row = session.scalars(
+                select(InboundUpdate).where(InboundUpdate.conversation_id == conversation_id,
+                                            InboundUpdate.done_at.is_(None))
+                .order_by(InboundUpdate.update_id).limit(1)).first()
+            if row is None or row.content is None:
+                return None
+            return Pending(row.update_id, row.conversation_id, row.content, row.attempts,
+                           _aware(row.next_attempt_at), row.told_to_wait)
+
+    def begin(self, update_id: int) -> None:
+        """Counted before the work starts, so that after a crash the next attempt knows one was made."""
+        with self.database.session() as session:
+            session.execute(update(InboundUpdate).where(InboundUpdate.update_id == update_id)
+                            .values(attempts=InboundUpdate.attempts + 1))
+
+    def told_to_wait(self, update_id: int) -> None:
+        with self.database.session() as session:
+            session.execute(update(InboundUpdate).where(InboundUpdate.update_id == update_id).values(told_to_wait=True))
+
+    def later(self, update_id: int, delay: float) -> None:
+        with self.database.session() as session:
+            session.execute(update(InboundUpdate).where(InboundUpdate.update_id == update_id)
+                            .values(next_attempt_at=utcnow() + datetime.timedelta(seconds=delay)))
+
+    def done(self, update_id: int) -> None:
+        """Processed: the person's words go, the id stays to recognise a redelivery."""
+        with self.database.session() as session:
+            session.execute(update(InboundUpdate).where(InboundUpdate.update_id == update_id)
+                            .values(content=None, done_at=utcnow()))
+
+    def prune(self, now: datetime.datetime) -> int:
+        with self.database.session() as session:
+            result = session.execute(delete(InboundUpdate).where(InboundUpdate.done_at < now - KEEP_DONE_FOR))
+            return result.rowcount or 0
+
+
+def retry_delay(attempts: int) -> float:
+    return min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)
+
+
+Process = Callable[[Update], Awaitable[None]]
+
+
+class Inbound:
+    """Stores updates as they arrive and works through them, per chat, in order.
+
+    `process` handles one update and raises `AnswerLater` when Rasa cannot answer now;
+    `tell_to_wait` tells the person, once per waiting message, that the answer comes later.
+    """
+
+    def __init__(self, database: Database, process: Process, tell_to_wait: Process) -> None:
+        self.store = InboundStore(database)
+        self.process = process
+        self.tell_to_wait = tell_to_wait
+        self.bot: Bot | None = None  # set when the application is up; stored updates are read with it
+        self._wake = asyncio.Event()
+        self._chats: dict[str, asyncio.Task[None]] = {}
+
+    async def accept(self, update: Update) -> None:
+        conversation_id = conversation_of(update)
+        if conversation_id is None:
+            return
+        content = json.dumps(update.to_dict(), ensure_ascii=False)
+        if await asyncio.to_thread(self.store.add, update.update_id, conversation_id, content):
+            self._wake.set()
+        else:
+            logger.info("update %s delivered again: dropped", update.update_id)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop`: start a task for every chat with an update due. Supervised: a failed round
+        is logged and the next one goes on."""
+        last_prune = 0.0
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            try:
+                if loop.time() - last_prune >= PRUNE_EVERY_SECONDS:
+                    await asyncio.to_thread(self.store.prune, utcnow())
+                    last_prune = loop.time()
+                for conversation_id in await asyncio.to_thread(self.store.due_chats, utcnow()):
+                    if conversation_id not in self._chats:
+                        task = asyncio.create_task(self._work_through(conversation_id))
+                        self._chats[conversation_id] = task
+                        task.add_done_callback(lambda _, c=conversation_id: self._chats.pop(c, None))
+            except Exception:  # noqa: BLE001 - e.g. "database is locked": the next round retries
+                logger.exception("inbound: a round failed, retrying")
+            self._wake.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+        # Turns under way may finish; one cut short is worked on again after the restart.
+        if self._chats:
+            await asyncio.wait(list(self._chats.values()), timeout=STOP_GRACE_SECONDS)
+            for task in list(self._chats.values()):
+                task.cancel()
+
+    async def _work_through(self, conversation_id: str) -> None:
+        while True:
+            pending = await asyncio.to_thread(self.store.head, conversation_id)
+            if pending is None or pending.next_attempt_at > utcnow():
+                return
+            if not await self._work_on(pending):
+                return
+
+    async def _work_on(self, pending: Pending) -> bool:
+        """One attempt at one update; False when it has to wait."""
+        assert self.bot is not None
+        update = Update.de_json(json.loads(pending.content), self.bot)
+        await asyncio.to_thread(self.store.begin, pending.update_id)
+        retrying.set(pending.attempts > 0)
+        told = pending.told_to_wait
+        turn = asyncio.create_task(self.process(update))
+        try:
+            done, _ = await asyncio.wait({turn}, timeout=SLOW_TURN_SECONDS)
+            if not done and not told:
+                told = await self._tell_to_wait(pending, update)
+            await turn
+        except AnswerLater:
+            if not told:
+                await self._tell_to_wait(pending, update)
+            await asyncio.to_thread(self.store.later, pending.update_id, retry_delay(pending.attempts + 1))
+            return False
+        except Exception as error:  # noqa: BLE001 - logged; retried a few times, then dropped
+            # The kind of failure only: the update's content is personal data.
+            logger.error("inbound update %s failed (attempt %s): %s", pending.update_id, pending.attempts + 1,
+                         type(error).__name__, exc_info=error)
+            if pending.attempts + 1 < MAX_FAILED_ATTEMPTS:
+                await asyncio.to_thread(self.store.later, pending.update_id, retry_delay(pending.attempts + 1))
+                return False
+            logger.error("inbound update %s dropped after %s attempts", pending.update_id, MAX_FAILED_ATTEMPTS)
+        await asyncio.to_thread(self.store.done, pending.update_id)
+        return True
+
+    async def _tell_to_wait(self, pending: Pending, update: Update) -> bool:
+        try:
+            await self.tell_to_wait(update)
+        except Exception as error:  # noqa: BLE001 - the notice is a courtesy; the message still waits
+            logger.warning("inbound: waiting notice not sent: %s", type(error).__name__)
+            return False
+        await asyncio.to_thread(self.store.told_to_wait, pending.update_id)
+        return True
+
+
+class DurableQueue(asyncio.Queue):  # type: ignore[type-arg]
+    """python-telegram-bot's update queue: updates go to the database, not to its handlers.
+
+    The application still uses the queue for its own stop signal, which passes through.
+    """
+
+    def __init__(self, inbound: Inbound) -> None:
+        super().__init__()
+        self.inbound = inbound
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update):
+            await self.inbound.accept(item)
+            return
+        await super().put(item)
