@@ -88,11 +88,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     # explicitly: a process started in the background inherits it ignored.
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    from bot.stack import GaveUp, Supervisor
+
+    # A process that dies or hangs is restarted; one that keeps failing stops everything (bot/stack.py).
+    supervisor = Supervisor(stack, report=lambda line: print(line, file=sys.stderr))
     try:
         while not stopping:
-            dead = stack.check()
-            if dead:
-                print(f"{dead.name} stopped unexpectedly; see {dead.log_path}", file=sys.stderr)
+            try:
+                supervisor.tick()
+            except GaveUp as error:
+                print(error, file=sys.stderr)
                 return 1
             time.sleep(0.5)
     finally:

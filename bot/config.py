@@ -9,11 +9,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TELEGRAM_DEFAULT_RATE = 30.0  # messages per second: Telegram's limit for a bot, python-telegram-bot's default
 
 
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip()
     return value or default
+
+
+def _rate_limit() -> float | None:
+    """TELEGRAM_RATE_LIMIT: messages per second over all chats; `off` or 0: no limiter."""
+    value = _env("TELEGRAM_RATE_LIMIT", str(TELEGRAM_DEFAULT_RATE))
+    try:
+        rate = None if value.lower() == "off" else float(value)
+    except ValueError:
+        rate = -1.0
+    if rate is not None and rate < 0:
+        raise ValueError(f"TELEGRAM_RATE_LIMIT must be messages per second, or 'off', not {value!r}")
+    return rate or None  # 0 means no limit, as `off`
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,10 @@ class Settings:
     webhook_secret: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip())
     webhook_listen: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"))
     webhook_port: int = field(default_factory=lambda: int(_env("TELEGRAM_WEBHOOK_PORT", "8443")))
+    # None: no rate limiter (a higher limit granted by Telegram, a self-hosted Bot API, benchmarks).
+    telegram_rate_limit: float | None = field(default_factory=_rate_limit)
+    # The gateway's /health (its loops alive?), on loopback for `lotse run`.
+    gateway_health_port: int = field(default_factory=lambda: int(_env("LOTSE_GATEWAY_HEALTH_PORT", "8081")))
     rasa_url: str = field(default_factory=lambda: _env("RASA_URL", "http://127.0.0.1:5005"))
     rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN", "").strip())
     rasa_port: int = field(default_factory=lambda: int(_env("RASA_PORT", "5005")))
@@ -64,6 +81,10 @@ class Settings:
     def action_server_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
 
+    @property
+    def gateway_health_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_health_port}/health"
+
     def as_environment(self) -> dict[str, str]:
         """These settings as the environment variables that produce them, for child processes."""
         return {
@@ -77,6 +98,8 @@ class Settings:
             "TELEGRAM_WEBHOOK_SECRET": self.webhook_secret,
             "TELEGRAM_WEBHOOK_LISTEN": self.webhook_listen,
             "TELEGRAM_WEBHOOK_PORT": str(self.webhook_port),
+            "TELEGRAM_RATE_LIMIT": str(self.telegram_rate_limit or "off"),
+            "LOTSE_GATEWAY_HEALTH_PORT": str(self.gateway_health_port),
             "RASA_URL": self.rasa_url,
             "RASA_TOKEN": self.rasa_token,
             "RASA_PORT": str(self.rasa_port),

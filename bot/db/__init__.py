@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from bot.db.models import (
-    AuditEntry, Base, CallbackPayload, Case, CaseMessage, CaseNote, Conversation, CrisisAlert, Intake, IntakeStats, LoginAttempt, OutboxMessage, Staff,
+    AuditEntry, Base, CallbackPayload, Case, CaseMessage, CaseNote, Conversation, CrisisAlert, InboundUpdate, Intake, IntakeStats,
+    LoginAttempt, OutboxMessage, Staff,
     StaffNotice,
 )
 from bot.db.session import Database, migrate
 
 __all__ = [
-    "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "Conversation", "CrisisAlert", "Database", "Intake", "IntakeStats",
+    "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "Conversation", "CrisisAlert", "Database", "InboundUpdate", "Intake", "IntakeStats",
     "LoginAttempt", "OutboxMessage", "Staff", "StaffNotice", "migrate",
 ]

@@ -9,7 +9,7 @@ import datetime
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, false
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -251,12 +251,19 @@ class OutboxMessage(Base):
     buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     # Set: delete this earlier message in `chat_id` (Bot API deleteMessage) instead of sending `text`.
     delete_message_id: Mapped[int | None] = mapped_column(Integer)
+    # Set: react to this message of the person with the emoji in `text`, instead of sending it.
+    reaction_to: Mapped[int | None] = mapped_column(Integer)
+    # Set: send this file, named `text` (a person's data on /mydata).
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)
     case_message_id: Mapped[int | None] = mapped_column(ForeignKey("case_messages.id", ondelete="CASCADE"))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     next_attempt_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # Not delivered, finally (after the retries, or refused by Telegram): `last_error` says why,
+    # in German, on the person's case page.
+    failed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
 
@@ -272,3 +279,23 @@ class StaffNotice(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     message_id: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class InboundUpdate(Base):
+    """A Telegram update, stored before it is worked on (bot/telegram/inbound.py).
+
+    Telegram delivers at least once: a processed update keeps its row, without its content,
+    for as long as Telegram may deliver it again, so a redelivery is recognised and dropped.
+    """
+
+    __tablename__ = "inbound_updates"
+
+    update_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    content: Mapped[str | None] = mapped_column(Text)  # the update's JSON; cleared once processed
+    received_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The person was told that the answer comes later (once per waiting message).
+    told_to_wait: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    done_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), index=True)

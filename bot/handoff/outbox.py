@@ -1,20 +1,28 @@
-"""Telegram messages waiting to be sent. Anyone may queue one; the gateway sends them.
+"""Telegram messages waiting to be sent. Anyone may queue one; the gateway's sender sends them
+(bot/telegram/sender.py), in order per chat.
 
-Failed sends are retried with a growing pause, so a Telegram outage delays messages but loses none.
+Failed sends are retried with a growing pause, so a Telegram outage delays messages but loses
+none; a message that finally fails stays, marked, for the person's case page.
 """
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from bot.db import CaseMessage, Database, OutboxMessage, StaffNotice
+from bot.db import Case, CaseMessage, Database, OutboxMessage, StaffNotice
 from bot.db.models import utcnow
 
-MAX_ATTEMPTS = 12
 TELEGRAM_PREFIX = "telegram:"
+TELEGRAM_MAX_CHARS = 4096  # per message, counted in UTF-16 code units
+# Transient failures (network, 5xx): pauses of 0.5 s, 1 s, 2 s … up to 10 minutes; about 45
+# minutes in all before the message counts as not delivered.
+MAX_ATTEMPTS = 15
+FIRST_PAUSE_SECONDS = 0.5
+LONGEST_PAUSE_SECONDS = 600.0
 
 
 def telegram_chat_of(conversation_id: str) -> str | None:
@@ -22,12 +30,52 @@ def telegram_chat_of(conversation_id: str) -> str | None:
     return conversation_id.removeprefix(TELEGRAM_PREFIX) if conversation_id.startswith(TELEGRAM_PREFIX) else None
 
 
+def _telegram_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = TELEGRAM_MAX_CHARS) -> list[str]:
+    """Parts of at most `limit` (Telegram's) characters, cut after a line break, else after a space."""
+    parts: list[str] = []
+    while _telegram_length(text) > limit:
+        window = text[:limit]
+        while _telegram_length(window) > limit:  # characters outside the BMP count twice
+            window = window[:-1]
+        cut = window.rfind("\n")
+        if cut < len(window) // 2:  # no line break in the second half: a word boundary will do
+            cut = max(cut, window.rfind(" "))
+        cut = cut + 1 if cut > 0 else len(window)
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    parts.append(text)
+    return [part for part in parts if part] or [text]
+
+
+def pause_after(attempts: int) -> float:
+    """The pause before the next try, after `attempts` failed ones."""
+    return min(FIRST_PAUSE_SECONDS * 2 ** (attempts - 1), LONGEST_PAUSE_SECONDS)
+
+
 def enqueue(session: Session, chat_id: str, text: str, buttons: list[dict[str, str]] | None = None,
             case_message_id: int | None = None, *, conversation_id: str | None) -> None:
     """Queue a message; `conversation_id` names the person it is to or about (None: nobody), so
-    that forgetting them cancels it, and deletes it from a staff chat once sent."""
-    session.add(OutboxMessage(chat_id=chat_id, text=text, buttons=buttons or None, case_message_id=case_message_id,
-                              conversation_id=conversation_id))
+    that forgetting them cancels it, and deletes it from a staff chat once sent.
+
+    A text longer than Telegram allows goes as several messages; the buttons come with the last."""
+    parts = split_text(text)
+    for number, part in enumerate(parts, start=1):
+        session.add(OutboxMessage(chat_id=chat_id, text=part, buttons=(buttons or None) if number == len(parts) else None,
+                                  case_message_id=case_message_id, conversation_id=conversation_id))
+
+
+def enqueue_reaction(session: Session, chat_id: str, message_id: int, emoji: str, *, conversation_id: str) -> None:
+    """Queue a reaction on the person's own message (✍: passed on to the team)."""
+    session.add(OutboxMessage(chat_id=chat_id, text=emoji, reaction_to=message_id, conversation_id=conversation_id))
+
+
+def enqueue_document(session: Session, chat_id: str, filename: str, content: bytes, *, conversation_id: str) -> None:
+    """Queue a file (a person's data on /mydata); it is deleted once sent, like every message."""
+    session.add(OutboxMessage(chat_id=chat_id, text=filename, document=content, conversation_id=conversation_id))
 
 
 def enqueue_deletion(session: Session, chat_id: str, message_id: int) -> None:
@@ -39,11 +87,13 @@ def enqueue_deletion(session: Session, chat_id: str, message_id: int) -> None:
 class Pending:
     id: int
     chat_id: str
-    text: str
+    text: str  # the emoji of a reaction, the file name of a document
     buttons: list[dict[str, str]] | None
     attempts: int
     conversation_id: str | None = None
     delete_message_id: int | None = None
+    reaction_to: int | None = None
+    document: bytes | None = None
 
     @property
     def is_staff_notice(self) -> bool:
@@ -51,22 +101,51 @@ class Pending:
         return (self.conversation_id is not None and self.delete_message_id is None
                 and telegram_chat_of(self.conversation_id) != self.chat_id)
 
+    @property
+    def is_message(self) -> bool:
+        """Something the reader is told (not a deletion or a reaction): never given up unseen."""
+        return self.delete_message_id is None and self.reaction_to is None
+
+
+def _pending(row: OutboxMessage) -> Pending:
+    return Pending(row.id, row.chat_id, row.text, row.buttons, row.attempts, row.conversation_id,
+                   row.delete_message_id, row.reaction_to, row.document)
+
+
+def undelivered(session: Session, conversation_id: str, case_message_ids: Collection[int]) -> list[OutboxMessage]:
+    """Messages to or about the person that finally failed, oldest first."""
+    return list(session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.failed_at.is_not(None),
+               (OutboxMessage.conversation_id == conversation_id) | OutboxMessage.case_message_id.in_(case_message_ids))
+        .order_by(OutboxMessage.id)
+    ))
+
 
 class Outbox:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def due(self, limit: int = 50) -> list[Pending]:
+    def due(self, busy: Collection[str] = (), limit: int = 500) -> list[Pending]:
+        """Messages to send now, oldest first, of chats not in `busy` whose oldest waiting message
+        is due: a message waiting for its retry holds back the later ones to its chat."""
         now = utcnow()
+        held = set(busy)
+        due: list[Pending] = []
         with self.database.session() as session:
-            rows = session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,
-                       OutboxMessage.next_attempt_at <= now)
+            rows = session.execute(
+                select(OutboxMessage, OutboxMessage.next_attempt_at <= now)
+                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
                 .order_by(OutboxMessage.id).limit(limit)
             )
-            return [Pending(r.id, r.chat_id, r.text, r.buttons, r.attempts, r.conversation_id, r.delete_message_id)
-                    for r in rows]
+            seen: set[str] = set()
+            for row, is_due in rows:
+                if row.chat_id not in seen and not is_due:
+                    held.add(row.chat_id)
+                seen.add(row.chat_id)
+                if row.chat_id not in held:
+                    due.append(_pending(row))
+        return due
 
     def sent(self, message: Pending, telegram_message_id: int | None = None) -> None:
         """Done; a staff notice is remembered (by its Telegram id) so it can be deleted later."""
@@ -80,22 +159,47 @@ class Outbox:
             if message.is_staff_notice and telegram_message_id is not None:
                 session.add(StaffNotice(conversation_id=message.conversation_id, chat_id=message.chat_id,
                                         message_id=telegram_message_id, sent_at=utcnow()))
-            if row.case_message_id is not None and (message := session.get(CaseMessage, row.case_message_id)):
-                message.delivered_at = utcnow()
+            if row.case_message_id is not None and not self._other_parts(session, row):
+                if case_message := session.get(CaseMessage, row.case_message_id):
+                    case_message.delivered_at = utcnow()
             # Sent messages are not kept: the case keeps what staff need, the outbox nothing personal.
             session.delete(row)
 
+    @staticmethod
+    def _other_parts(session: Session, row: OutboxMessage) -> bool:
+        """Whether parts of the same staff reply still wait (a long reply goes as several)."""
+        return bool(session.scalar(select(exists().where(
+            OutboxMessage.case_message_id == row.case_message_id, OutboxMessage.id != row.id))))
+
     def drop(self, message_id: int) -> None:
-        """Give up on a message that can never go (a deletion Telegram refuses: too old, or gone)."""
+        """Give up on what nobody needs to know about: a deletion Telegram refuses, a reaction."""
         with self.database.session() as session:
             if (row := session.get(OutboxMessage, message_id)) is not None:
                 session.delete(row)
 
-    def failed(self, message_id: int, error: str) -> None:
+    def retry_later(self, message_id: int, seconds: float, error: str, *, counts: bool = True) -> None:
+        """Try again in `seconds`; `counts`: the try counts towards MAX_ATTEMPTS (Telegram's own
+        "retry after" does not: it says when to come back)."""
         with self.database.session() as session:
             row = session.get(OutboxMessage, message_id)
             if row is None:
                 return
-            row.attempts += 1
+            row.attempts += 1 if counts else 0
             row.last_error = error[:200]
-            row.next_attempt_at = utcnow() + datetime.timedelta(seconds=min(2 ** row.attempts, 600))
+            row.next_attempt_at = utcnow() + datetime.timedelta(seconds=seconds)
+
+    def give_up(self, message_id: int, reason: str) -> bool:
+        """Not delivered, finally: kept with `reason` (German) for the person's case page. Without
+        a case no one would read it, so it is deleted. Whether it was kept."""
+        with self.database.session() as session:
+            row = session.get(OutboxMessage, message_id)
+            if row is None:
+                return False
+            has_case = row.case_message_id is not None or (row.conversation_id is not None and session.scalar(
+                select(exists().where(Case.conversation_id == row.conversation_id))))
+            if not has_case:
+                session.delete(row)
+                return False
+            row.failed_at, row.last_error, row.document = utcnow(), reason[:200], None
+            return True
+

@@ -11,10 +11,10 @@ from sqlalchemy import String, and_, cast, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from bot.db import Case, CaseMessage, CaseNote, Database, Intake
+from bot.db import Case, CaseMessage, CaseNote, Database, Intake, OutboxMessage
 from bot.db.models import utcnow
 from bot.deployment import Deployment
-from bot.handoff.outbox import enqueue, telegram_chat_of
+from bot.handoff.outbox import enqueue, telegram_chat_of, undelivered
 from bot.inbox.accounts import Account
 from bot.messages import render
 
@@ -34,7 +34,7 @@ TRANSITIONS = {
     "closed": (),
 }
 AGE_GROUPS = {"u18": (0, 17), "18-27": (18, 27), "28-44": (28, 44), "45+": (45, 200)}
-MAX_REPLY_LENGTH = 4000  # Telegram's limit is 4096 characters
+MAX_REPLY_LENGTH = 12000  # longer than Telegram's 4096 characters goes as several messages
 STAFF_PHRASES = ("staff_phrase_hello", "staff_phrase_when_free", "staff_phrase_call", "staff_phrase_meeting",
                  "staff_phrase_documents", "staff_phrase_interpreter", "staff_phrase_thanks")
 
@@ -70,6 +70,7 @@ class CaseView:
     case: Case
     messages: list[CaseMessage] = field(default_factory=list)
     notes: list[CaseNote] = field(default_factory=list)
+    undelivered: list[OutboxMessage] = field(default_factory=list)  # Telegram finally did not take these
 
 
 class Casework:
@@ -131,7 +132,8 @@ class Casework:
             case = self._check(account, session.get(Case, case_id))
             messages = list(session.scalars(select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)))
             notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case_id).order_by(CaseNote.id)))
-            return CaseView(case, messages, notes)
+            failed = undelivered(session, case.conversation_id, [m.id for m in messages])
+            return CaseView(case, messages, notes, failed)
 
     def team_members(self, case: Case) -> tuple[str, ...]:
         team = self.deployment.team(case.team)

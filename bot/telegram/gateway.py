@@ -5,15 +5,16 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import weakref
 from collections.abc import AsyncIterator
 
-from telegram import Bot, Update
+from telegram import Update
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    BaseHandler,
+    CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -26,15 +27,18 @@ from bot.conversation import COMMANDS, Conversations, Person
 from bot.crisis_response import CrisisResponse
 from bot.safety import warm_up as warm_up_crisis_detection
 from bot.db import Database
-from bot.handoff.outbox import TELEGRAM_PREFIX, Outbox, Pending
+from bot.handoff.outbox import Outbox
 from bot.rasa_client import RasaClient, Reply
-from bot.telegram.keyboards import inline_keyboard, payload_for, remember_payloads
+from bot.telegram.inbound import DurableQueue, Inbound, retrying
+from bot.telegram.health import serve_health
+from bot.telegram.keyboards import payload_for
+from bot.telegram.sender import Sender, queue_replies
 
 logger = logging.getLogger(__name__)
 
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 seconds per action
 ALL_COMMANDS = (*COMMANDS, "privacy", "delete", "status", "mydata")
-OUTBOX_POLL_SECONDS = 0.25  # how soon staff replies and staff-chat notices leave
+SENDER_STALE_SECONDS = 30.0  # a sender round takes milliseconds; this long without one, it hangs
 CRISIS_POLL_SECONDS = 5.0  # how often unanswered crisis alerts are looked for (minutes matter, not seconds)
 
 
@@ -46,6 +50,9 @@ def person_of(update: Update) -> Person:
         conversation_id=f"telegram:{chat.id}",
         channel="telegram",
         language_code=user.language_code if user else None,
+        # Rasa keeps it with the message, so a turn tried again can be found in its tracker.
+        message_id=str(update.update_id),
+        retrying=retrying.get(),
     )
 
 
@@ -54,44 +61,65 @@ class Gateway:
         self.settings = settings
         self.database = Database(settings.app_database_url)
         self.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
-        self.conversations = Conversations(settings, self.rasa)
-        # One turn at a time per chat, so replies never interleave; chats run concurrently.
-        self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.conversations = Conversations(settings, self.rasa, wait_for_rasa=True)
+        # Every update is stored first, then handled here one at a time per chat (inbound.py), so
+        # a chat's turns, and their replies, never overtake each other; chats run concurrently.
+        self.inbound = Inbound(self.database, self.process, self.tell_to_wait)
+        self.application: Application | None = None
+        self.sender: Sender | None = None  # made with the application's bot
+        self.handlers: list[BaseHandler] = []
 
     def build_application(self) -> Application:
-        application = (
+        builder = (
             Application.builder()
             .token(self.settings.telegram_token)
             .base_url(f"{self.settings.telegram_api_url.rstrip('/')}/bot")
             .base_file_url(f"{self.settings.telegram_api_url.rstrip('/')}/file/bot")
-            .rate_limiter(AIORateLimiter())
-            .concurrent_updates(True)
+            .update_queue(DurableQueue(self.inbound))
             .post_shutdown(self._close)
-            .build()
         )
-        # People write in private chats; the staff groups the bot posts to are not conversations.
+        if self.settings.telegram_rate_limit:  # TELEGRAM_RATE_LIMIT=off (or 0): none at all
+            # Over all chats; staff groups keep PTB's 20 per minute. A 429 is the sender's to retry.
+            builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=self.settings.telegram_rate_limit))
+        application = builder.build()
+        self.sender = Sender(application.bot, Outbox(self.database))
+        # People write in private chats; the staff groups the bot posts to are not conversations
+        # (the inbound intake keeps only private chats, button taps included).
         private = filters.ChatType.PRIVATE
-        application.add_handler(CommandHandler(list(ALL_COMMANDS), self.on_command, filters=private))
-        application.add_handler(CallbackQueryHandler(self.on_button))
-        application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, self.on_text))
-        application.add_handler(MessageHandler(private & filters.COMMAND, self.on_unknown_command))
-        application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.on_unsupported))
-        application.add_error_handler(self.on_error)
+        new = filters.UpdateType.MESSAGE
+        self.handlers = [
+            MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, self.on_edited),
+            CommandHandler(list(ALL_COMMANDS), self.on_command, filters=private & new),
+            CallbackQueryHandler(self.on_button),
+            MessageHandler(private & new & filters.TEXT & ~filters.COMMAND, self.on_text),
+            MessageHandler(private & new & filters.COMMAND, self.on_unknown_command),
+            MessageHandler(private & new & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.on_unsupported),
+        ]
+        self.application = application
         return application
+
+    async def process(self, update: Update) -> None:
+        """Handle one stored update with the first handler that takes it (others are dropped)."""
+        assert self.application is not None
+        for handler in self.handlers:
+            check = handler.check_update(update)
+            if check is not None and check is not False:
+                context = CallbackContext.from_update(update, self.application)
+                await handler.handle_update(update, self.application, check, context)
+                return
+
+    async def tell_to_wait(self, update: Update) -> None:
+        """Rasa is down or slow: the message waits, and the person knows the answer comes later."""
+        assert self.application is not None
+        notice = await self.conversations.local_notice(person_of(update), "gateway_answer_later")
+        await self._send(update, CallbackContext.from_update(update, self.application), [notice])
 
     async def _close(self, _application: Application) -> None:
         await self.rasa.close()
 
-    def _lock(self, chat_id: int) -> asyncio.Lock:
-        lock = self._chat_locks.get(chat_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._chat_locks[chat_id] = lock
-        return lock
-
     @contextlib.asynccontextmanager
     async def _turn(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> AsyncIterator[None]:
-        """Serialise the chat's turns and show "typing…" while Rasa works."""
+        """Show "typing…" while Rasa works."""
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
 
         async def keep_typing() -> None:
@@ -100,32 +128,25 @@ class Gateway:
                     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
                 await asyncio.sleep(TYPING_REFRESH_SECONDS)
 
-        async with self._lock(chat_id):
-            typing = asyncio.create_task(keep_typing())
-            try:
-                yield
-            finally:
-                typing.cancel()
+        typing = asyncio.create_task(keep_typing())
+        try:
+            yield
+        finally:
+            typing.cancel()
 
     async def _send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
+        """Queue the turn's replies for the sender: stored first, so a crash loses none; sent in
+        order, retried, split when too long (bot/telegram/sender.py)."""
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
-        conversation_id = person_of(update).conversation_id
-        for reply in replies:
-            if reply.reaction:
-                message = update.effective_message
-                if message is not None and update.callback_query is None:
-                    with contextlib.suppress(Exception):  # a missing reaction is no reason to fail the turn
-                        await context.bot.set_message_reaction(chat_id, message.message_id, reply.reaction)
-                continue
-            if reply.document:
-                await context.bot.send_document(chat_id, reply.document.content, filename=reply.document.filename)
-                continue
-            markup = None
-            if reply.buttons:
-                buttons = list(reply.buttons)
-                await asyncio.to_thread(remember_payloads, self.database, conversation_id, [b["payload"] for b in buttons])
-                markup = inline_keyboard(conversation_id, buttons)
-            await context.bot.send_message(chat_id, reply.text or "…", reply_markup=markup)
+        message = update.effective_message
+        reply_to = message.message_id if message is not None and update.callback_query is None else None
+        await asyncio.to_thread(self._queue, str(chat_id), person_of(update).conversation_id, replies, reply_to)
+        if self.sender is not None:
+            self.sender.wake()
+
+    def _queue(self, chat_id: str, conversation_id: str, replies: list[Reply], reply_to: int | None) -> None:
+        with self.database.session() as session:
+            queue_replies(session, chat_id, conversation_id, replies, reply_to)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with self._turn(update, context):
@@ -147,15 +168,16 @@ class Gateway:
         query = update.callback_query
         assert query is not None
         person = person_of(update)
+        # After a wait (Rasa down) the query may be too old to answer: the tap still counts.
+        with contextlib.suppress(TelegramError):
+            await query.answer()
         payload = await asyncio.to_thread(payload_for, self.database, person.conversation_id, query.data or "")
         if payload is None:
             # Not a button we sent (forged, or from a database that was reset): say so, ask again.
-            await query.answer()
             async with self._turn(update, context):
                 replies = await self.conversations.unusable(person, "error_stale_button")
             await self._send(update, context, replies)
             return
-        await query.answer()
         title = await self._mark_chosen(query)
         async with self._turn(update, context):
             replies = await self.conversations.button(person, payload, title or "")
@@ -183,30 +205,11 @@ class Gateway:
             replies = await self.conversations.unusable(person_of(update), "gateway_unsupported_content")
         await self._send(update, context, replies)
 
-    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # Log the kind of failure, never the message text (it is personal data).
-        logger.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
-
-
-async def deliver_outbox(bot: Bot, outbox: Outbox, stop: asyncio.Event) -> None:
-    """Send what staff and the action server queued: replies to people, notices to staff chats."""
-    while not stop.is_set():
-        for message in await asyncio.to_thread(outbox.due):
-            try:
-                sent_id = await _deliver(bot, outbox, message)
-            except TelegramError as error:
-                if isinstance(error, BadRequest) and message.delete_message_id is not None:
-                    # Too old (Telegram allows 48 hours) or already gone: retrying cannot help.
-                    logger.warning("outbox deletion %s refused: %s", message.id, type(error).__name__)
-                    await asyncio.to_thread(outbox.drop, message.id)
-                    continue
-                logger.warning("outbox message %s not sent (attempt %s): %s", message.id, message.attempts + 1,
-                               type(error).__name__)
-                await asyncio.to_thread(outbox.failed, message.id, type(error).__name__)
-            else:
-                await asyncio.to_thread(outbox.sent, message, sent_id)
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), OUTBOX_POLL_SECONDS)
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edit is not a new answer (the question has moved on): say so, on every edit, so
+        that nobody takes a silent bot for a correction accepted (decision 10)."""
+        notice = await self.conversations.local_notice(person_of(update), "gateway_edit_not_read")
+        await self._send(update, context, [notice])
 
 
 async def escalate_crisis_alerts(crisis: CrisisResponse, stop: asyncio.Event) -> None:
@@ -220,19 +223,6 @@ async def escalate_crisis_alerts(crisis: CrisisResponse, stop: asyncio.Event) ->
             await asyncio.wait_for(stop.wait(), CRISIS_POLL_SECONDS)
 
 
-async def _deliver(bot: Bot, outbox: Outbox, message: Pending) -> int | None:
-    """Send (or delete) one queued message; the id Telegram gave a sent message."""
-    if message.delete_message_id is not None:
-        await bot.delete_message(message.chat_id, message.delete_message_id)
-        return None
-    markup = None
-    if message.buttons:
-        conversation_id = message.conversation_id or f"{TELEGRAM_PREFIX}{message.chat_id}"
-        await asyncio.to_thread(remember_payloads, outbox.database, conversation_id, [b["payload"] for b in message.buttons])
-        markup = inline_keyboard(conversation_id, message.buttons)
-    return (await bot.send_message(message.chat_id, message.text, reply_markup=markup)).message_id
-
-
 async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
     """Run until `stop` is set: long polling, or a webhook when a public URL is configured."""
     gateway = Gateway(settings)
@@ -240,9 +230,12 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
     application = gateway.build_application()
     async with application:
         await application.start()
-        delivery = asyncio.create_task(deliver_outbox(application.bot, Outbox(gateway.database), stop))
+        gateway.inbound.bot = application.bot
+        inbound = asyncio.create_task(gateway.inbound.run(stop))
+        assert gateway.sender is not None and application.updater is not None
+        sender, updater = gateway.sender, application.updater
+        delivery = asyncio.create_task(sender.run(stop))
         crisis_watch = asyncio.create_task(escalate_crisis_alerts(gateway.conversations.crisis, stop))
-        assert application.updater is not None
         if settings.webhook_url:
             secret = settings.webhook_secret or secrets.token_urlsafe(32)
             path = "telegram"
@@ -257,8 +250,16 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
         else:
             await application.updater.start_polling(drop_pending_updates=False)
             logger.info("gateway: long polling %s", settings.telegram_api_url)
+        health = await serve_health("127.0.0.1", settings.gateway_health_port, {
+            "updates": lambda: updater.running,
+            "inbound": lambda: not inbound.done(),
+            "sender": lambda: not delivery.done() and sender.alive(within=SENDER_STALE_SECONDS),
+            "crisis_watch": lambda: not crisis_watch.done(),
+        })
         await stop.wait()
+        health.close()
+        await application.updater.stop()  # no new update while the last turns finish
+        await inbound
         await delivery
         await crisis_watch
-        await application.updater.stop()
         await application.stop()

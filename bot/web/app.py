@@ -187,7 +187,7 @@ async def case_page(inbox: Inbox, request: Request) -> Response:
     view = await inbox.run(inbox.casework.view, account, case_id)
     events = await inbox.rasa.events(view.case.conversation_id)
     await inbox.run(inbox.audit.record, account.login, "view_case", case_id)
-    return inbox.page(request, "case.html", view=view, case=view.case, entries=timeline(events, view.messages),
+    return inbox.page(request, "case.html", view=view, case=view.case, entries=timeline(events, view.messages, view.undelivered),
                       bot_unreachable=events is None, transitions=TRANSITIONS[view.case.state],
                       members=inbox.casework.team_members(view.case), team=inbox.deployment.team(view.case.team),
                       phrases=inbox.casework.phrases(),
@@ -200,7 +200,7 @@ async def case_timeline(inbox: Inbox, request: Request) -> Response:
     account: Account = request.state.account
     view = await inbox.run(inbox.casework.view, account, request.path_params["case_id"])
     events = await inbox.rasa.events(view.case.conversation_id)
-    return inbox.page(request, "_timeline.html", entries=timeline(events, view.messages))
+    return inbox.page(request, "_timeline.html", entries=timeline(events, view.messages, view.undelivered))
 
 
 def _back(case_id: str) -> Response:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from bot.db import CaseMessage
+from bot.db import CaseMessage, OutboxMessage
+from bot.handoff.outbox import telegram_chat_of
 
 
 @dataclass(frozen=True)
 class Entry:
     at: datetime.datetime
-    who: str  # "person" | "bot" | "staff"
+    who: str  # "person" | "bot" | "staff" | "notice" (the bot's message to the team's chat)
     text: str
     author: str | None = None
     pending: bool = False  # a staff message not yet delivered
+    undelivered: str | None = None  # why Telegram finally did not take it (German)
 
 
 def _utc(timestamp: float) -> datetime.datetime:
@@ -46,10 +49,22 @@ def bot_entries(events: list[dict[str, Any]]) -> list[Entry]:
     return entries
 
 
-def relay_entries(messages: list[CaseMessage]) -> list[Entry]:
+def relay_entries(messages: list[CaseMessage], undelivered: Sequence[OutboxMessage] = ()) -> list[Entry]:
+    failed = {row.case_message_id: row.last_error for row in undelivered if row.case_message_id is not None}
     return [Entry(_aware(m.created_at), "person" if m.direction == "in" else "staff", m.text, m.author,
-                  pending=m.direction == "out" and m.delivered_at is None) for m in messages]
+                  pending=m.direction == "out" and m.delivered_at is None and m.id not in failed,
+                  undelivered=failed.get(m.id)) for m in messages]
 
 
-def timeline(events: list[dict[str, Any]] | None, messages: list[CaseMessage]) -> list[Entry]:
-    return sorted([*bot_entries(events or []), *relay_entries(messages)], key=lambda e: e.at)
+def undelivered_entries(undelivered: Sequence[OutboxMessage]) -> list[Entry]:
+    """The bot's own messages Telegram did not take (staff replies show on their entry)."""
+    return [Entry(_aware(row.created_at),
+                  "bot" if row.conversation_id and telegram_chat_of(row.conversation_id) == row.chat_id else "notice",
+                  row.text, undelivered=row.last_error or "unbekannter Fehler")
+            for row in undelivered if row.case_message_id is None]
+
+
+def timeline(events: list[dict[str, Any]] | None, messages: list[CaseMessage],
+             undelivered: Sequence[OutboxMessage] = ()) -> list[Entry]:
+    return sorted([*bot_entries(events or []), *relay_entries(messages, undelivered), *undelivered_entries(undelivered)],
+                  key=lambda e: e.at)

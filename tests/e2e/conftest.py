@@ -21,6 +21,7 @@ from bot.db.models import Conversation
 from bot.inbox.accounts import Accounts
 from bot.intake.store import IntakeStore
 from bot.rasa_model import train_model
+from bot.safety.classifier import crisis_classifier
 from bot.stack import Stack
 from tests.e2e.fake_telegram import FakeTelegram, TelegramUser, free_port
 
@@ -32,6 +33,7 @@ class Harness:
         self.settings = settings
         self.telegram = telegram
         self.model = train_model(settings)
+        crisis_classifier()  # trained and cached here, so the gateway does not train it at start-up
         self.stack = Stack(settings, self.model)
         self.store = IntakeStore(Database(settings.app_database_url))
 
@@ -94,6 +96,7 @@ def e2e_settings(tmp: Path, telegram: FakeTelegram, **overrides: object) -> Sett
         log_level="INFO",
         deployment_file=deployment_for_tests(tmp),
         web_port=free_port(),
+        gateway_health_port=free_port(),
     )
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

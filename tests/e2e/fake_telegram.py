@@ -46,6 +46,25 @@ class SentDocument:
     content: bytes
 
 
+HANG_SECONDS = 7.0  # longer than python-telegram-bot waits for an answer (5 s): the call times out
+FAULTS: dict[str, tuple[int, str]] = {
+    "429": (429, "Too Many Requests: retry after {retry_after}"),
+    "502": (502, "Bad Gateway"),
+    "403": (403, "Forbidden: bot was blocked by the user"),
+}
+
+
+@dataclass
+class Fault:
+    """How the fake answers the next `times` calls of `method` (to `chat_id`, if given)."""
+
+    method: str
+    kind: str  # "429" (with retry_after), "502", "403", or "hang" (no answer in time)
+    times: int
+    chat_id: int | None = None
+    retry_after: int = 1
+
+
 @dataclass
 class FakeTelegram:
     token: str = "123456:TEST-TOKEN"
@@ -56,11 +75,13 @@ class FakeTelegram:
     documents: list[SentDocument] = field(default_factory=list)
     # Chats the fake refuses to send to, as if Telegram were unreachable for them.
     failing_chats: set[int] = field(default_factory=set)
+    faults: list[Fault] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._next_update = 1
         self._next_message = 1
+        self._pushed: dict[int, dict[str, Any]] = {}
         self._server: uvicorn.Server | None = None
 
     @property
@@ -86,8 +107,32 @@ class FakeTelegram:
             return JSONResponse({"ok": True, "result": True})
         if method == "sendMessage" and int(params.get("chat_id", 0)) in self.failing_chats:
             return JSONResponse({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status_code=502)
+        fault = self._take_fault(method, params)
+        if fault is not None:
+            return await self._fault_answer(fault)
         result = await handler(params)
         return JSONResponse({"ok": True, "result": result})
+
+    def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.method == method and fault.chat_id in (None, int(params.get("chat_id", 0))):
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    @staticmethod
+    async def _fault_answer(fault: Fault) -> JSONResponse:
+        if fault.kind == "hang":
+            await asyncio.sleep(HANG_SECONDS)  # the client has given up by now; nothing was sent
+            return JSONResponse({"ok": False, "error_code": 504, "description": "Gateway Timeout"}, status_code=504)
+        code, description = FAULTS[fault.kind]
+        body: dict[str, Any] = {"ok": False, "error_code": code, "description": description.format(**vars(fault))}
+        if fault.kind == "429":
+            body["parameters"] = {"retry_after": fault.retry_after}
+        return JSONResponse(body, status_code=code)
 
     async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return BOT_USER
@@ -147,11 +192,25 @@ class FakeTelegram:
         return self._message_json(message)
 
     # --- the test side ----------------------------------------------------------------------
-    def push_update(self, update: dict[str, Any]) -> None:
+    def push_update(self, update: dict[str, Any], copies: int = 1) -> int:
+        """Queue an update for the bot; `copies` > 1 delivers it that often (Telegram delivers at
+        least once). Returns its update_id."""
         with self._lock:
             update["update_id"] = self._next_update
             self._next_update += 1
-            self.updates.append(update)
+            self.updates.extend([update] * copies)
+            self._pushed[update["update_id"]] = update
+            return update["update_id"]
+
+    def redeliver(self, update_id: int) -> None:
+        """Deliver an earlier update again, as Telegram does when the bot did not confirm it."""
+        with self._lock:
+            self.updates.append(self._pushed[update_id])
+
+    def fail(self, method: str, kind: str, times: int = 1, chat_id: int | None = None, retry_after: int = 1) -> None:
+        """Answer the next `times` calls of `method` (to `chat_id`) with a fault instead (see Fault)."""
+        with self._lock:
+            self.faults.append(Fault(method, kind, times, chat_id, retry_after))
 
     def messages_to(self, chat_id: int) -> list[BotMessage]:
         with self._lock:
@@ -248,6 +307,15 @@ class TelegramUser:
         message = self._message(text=text)
         self.telegram.push_update({"message": message})
         return message["message_id"]
+
+    def write_update(self, text: str, copies: int = 1) -> int:
+        """Send a message (no command entities) without waiting; returns the update's id."""
+        return self.telegram.push_update({"message": self._message(text=text)}, copies=copies)
+
+    def edit(self, message_id: int, text: str) -> list[BotMessage]:
+        """Change an earlier message of this person (Telegram sends an `edited_message`)."""
+        edited = {**self._message(text=text), "message_id": message_id, "edit_date": int(time.time())}
+        return self._push_and_wait({"edited_message": edited}, 60.0)
 
     def say(self, text: str, timeout: float = 60.0) -> list[BotMessage]:
         entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else None

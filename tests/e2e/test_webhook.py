@@ -18,6 +18,7 @@ def test_webhook_mode_accepts_only_updates_with_the_secret_token(harness: Harnes
     port = free_port()
     settings = dataclasses.replace(
         harness.settings, webhook_url="https://lotse.example.org", webhook_secret=SECRET, webhook_port=port,
+        gateway_health_port=free_port(),
     )
     stack = Stack(settings, harness.model)
     stack.start_gateway()

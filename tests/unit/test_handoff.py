@@ -5,12 +5,12 @@ import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.db import Case, CaseMessage, Database, OutboxMessage, migrate
 from bot.deployment import DeploymentError, Municipality, Deployment, Team, parse_deployment
 from bot.handoff.cases import CaseDesk
-from bot.handoff.outbox import MAX_ATTEMPTS, Outbox, enqueue
+from bot.handoff.outbox import Outbox, enqueue, pause_after, undelivered
 from bot.handoff.packet import age_of, build_packet
 from bot.handoff.routing import route
 from bot.intake.consent import consent_record
@@ -160,25 +160,31 @@ def test_messages_during_a_case_are_kept_and_passed_to_the_team_chat(database: D
     assert desk.status("telegram:42").state == "new"
 
 
-def test_the_outbox_retries_with_growing_pauses_then_gives_up(database: Database) -> None:
+def test_the_outbox_retries_after_a_pause_and_keeps_what_finally_failed_for_the_case(database: Database) -> None:
     outbox = Outbox(database)
+    desk = CaseDesk(database, DEPLOYMENT, "http://inbox")
+    _open(desk, conversation="telegram:7")
     with database.session() as session:
-        enqueue(session, "7", "hello", conversation_id=None)
+        session.execute(delete(OutboxMessage))  # the new-case notice is not this test's
+        enqueue(session, "7", "hello", conversation_id="telegram:7")
     (pending,) = outbox.due()
-    outbox.failed(pending.id, "NetworkError")
+    outbox.retry_later(pending.id, pause_after(1), "NetworkError")
     assert outbox.due() == []  # waits before the next attempt
     with database.session() as session:
         row = session.get(OutboxMessage, pending.id)
         row.next_attempt_at = row.created_at
-        row.attempts = MAX_ATTEMPTS - 1
     (retry,) = outbox.due()
-    outbox.failed(retry.id, "NetworkError")
+    assert retry.attempts == 1
+    assert outbox.give_up(retry.id, "die Person hat den Bot blockiert")  # kept: the person has a case
+    assert outbox.due() == []
     with database.session() as session:
-        session.get(OutboxMessage, pending.id).next_attempt_at = row.created_at
-    assert outbox.due() == []  # given up after MAX_ATTEMPTS
-    with database.session() as session:
-        enqueue(session, "8", "bye", conversation_id=None)
-    (second,) = outbox.due()
+        (failed,) = undelivered(session, "telegram:7", [])
+        assert failed.text == "hello" and failed.last_error == "die Person hat den Bot blockiert"
+        enqueue(session, "8", "bye", conversation_id="telegram:8")
+        enqueue(session, "9", "ciao", conversation_id="telegram:9")
+    second, third = outbox.due()
+    assert not outbox.give_up(third.id, "Chat nicht gefunden")  # no case to show it on: not kept
     outbox.sent(second, telegram_message_id=1)
     with database.session() as session:
+        assert session.get(OutboxMessage, third.id) is None
         assert session.get(OutboxMessage, second.id) is None  # nothing personal is kept once sent

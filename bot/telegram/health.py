@@ -1,0 +1,47 @@
+"""The gateway's /health on a loopback port: whether its loops still go round.
+
+The gateway serves no HTTP otherwise (long polling), so a few lines of asyncio do; `lotse run`
+asks it and restarts a gateway whose loops have stopped (bot/stack.py).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+Checks = dict[str, Callable[[], bool]]  # loop name → whether it is alive
+
+
+def report(checks: Checks) -> tuple[bool, dict[str, object]]:
+    loops = {name: check() for name, check in checks.items()}
+    healthy = all(loops.values())
+    return healthy, {"status": "ok" if healthy else "failing", "loops": loops}
+
+
+async def serve_health(host: str, port: int, checks: Checks) -> asyncio.Server:
+    """GET /health: 200 and {"status": "ok", "loops": {…: true}}, else 503 naming the dead loop."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = await asyncio.wait_for(reader.readline(), 5.0)
+            while (await asyncio.wait_for(reader.readline(), 5.0)).strip():
+                pass  # headers: nothing in them matters here
+            path = request.split()[1].decode("ascii", "replace") if len(request.split()) > 1 else ""
+            if path.split("?")[0] == "/health":
+                healthy, body = report(checks)
+                status = "200 OK" if healthy else "503 Service Unavailable"
+            else:
+                status, body = "404 Not Found", {"status": "not found"}
+            data = json.dumps(body).encode()
+            writer.write(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+                         f"Connection: close\r\n\r\n".encode() + data)
+            await writer.drain()
+        except (OSError, asyncio.TimeoutError, ValueError) as error:
+            logger.warning("health: request failed: %s", type(error).__name__)
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(answer, host, port)
