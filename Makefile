@@ -11,7 +11,7 @@ RASA_BIN  := $(RASA)/bin/rasa
 PYTHON310  = $(shell scripts/find-python310)
 
 .PHONY: help setup browser run chat train test test-unit test-e2e validate rasa-test catalogs lock clean \
-        bench-eligibility bench-roundtrip bench-handoff bench-dashboard nlu-report safety-report
+        bench-eligibility bench-roundtrip bench-load bench-handoff bench-dashboard nlu-report safety-report
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -76,6 +76,11 @@ bench-eligibility: setup  ## profile-evaluations per second of every programme, 
 
 bench-roundtrip: train  ## message round trip (p50/p95) over whole intakes through the real stack, and memory per process
 	$(APP_PY) -m benchmarks.bench_roundtrip
+
+USERS ?= 100
+TURNS ?= 20
+bench-load: train  ## USERS people at once, TURNS turns each, through the whole stack and bare Rasa: turns/s, latency, lost, memory
+	$(APP_PY) -m benchmarks.bench_load --users $(USERS) --turns $(TURNS)
 
 bench-handoff: train browser  ## handoff: last answer → staff-chat notice, staff reply → delivery (p50/p95)
 	$(APP_PY) -m benchmarks.bench_handoff

@@ -1,5 +1,5 @@
-"""Starting and stopping Lotse's processes: action server, Rasa server, Telegram gateway, staff
-inbox, retention.
+"""Starting, watching and stopping Lotse's processes: action server, Rasa server, Telegram
+gateway, staff inbox, retention.
 
 Used by `lotse run`, `lotse chat` and the end-to-end tests, so all three start the same way.
 Each process logs to var/log/<name>.log; the console shows only progress.
@@ -23,6 +23,14 @@ from bot.rasa_model import RASA_PROJECT, rasa_environment, write_endpoints
 
 Progress = Callable[[str], None]
 
+# Restart policy of `lotse run` (README, decision 11): a process that exits, or a gateway whose
+# /health fails HEALTH_FAILURES checks in a row, is restarted; one that needs more than
+# MAX_RESTARTS restarts within RESTART_WINDOW_SECONDS stops the whole stack.
+MAX_RESTARTS = 3
+RESTART_WINDOW_SECONDS = 600.0
+HEALTH_EVERY_SECONDS = 5.0
+HEALTH_FAILURES = 3
+
 
 def _quiet(_: str) -> None:
     return None
@@ -37,6 +45,13 @@ class Service:
 
 class StartupFailed(RuntimeError):
     pass
+
+
+def rasa_command(rasa_bin: Path) -> list[str]:
+    """Rasa's command line through our launcher (bot/rasa_launcher.py, decision 12) when the Rasa
+    executable has its environment's Python beside it; else the executable itself."""
+    python = rasa_bin.parent / "python"
+    return [str(python), "-m", "bot.rasa_launcher"] if python.exists() else [str(rasa_bin)]
 
 
 @dataclass
@@ -69,7 +84,9 @@ class Stack:
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
         service = Service(name, process, log_path)
-        self.services.append(service)
+        # A restarted process keeps its place: stop() goes in reverse order of start.
+        index = next((i for i, s in enumerate(self.services) if s.name == name), len(self.services))
+        self.services[index:index + 1] = [service]
         return service
 
     def _wait_until_up(self, service: Service, url: str, timeout: float) -> None:
@@ -93,7 +110,7 @@ class Stack:
     def start_rasa(self) -> None:
         endpoints = write_endpoints(self.settings, self.settings.var_dir / "run" / "endpoints.yml")
         command = [
-            str(self.settings.rasa_bin), "run",
+            *rasa_command(self.settings.rasa_bin), "run",
             "--model", str(self.model),
             "--endpoints", str(endpoints),
             "--credentials", str(RASA_PROJECT / "credentials.yml"),
@@ -108,9 +125,8 @@ class Stack:
 
     def start_gateway(self) -> None:
         service = self._spawn("gateway", [sys.executable, "-m", "bot.telegram"])
-        time.sleep(0.5)
-        if service.process.poll() is not None:
-            raise StartupFailed(f"gateway exited with {service.process.returncode}; see {service.log_path}")
+        # Healthy once its loops run; first it loads (or, after new examples, trains) crisis detection.
+        self._wait_until_up(service, self.settings.gateway_health_url, timeout=300)
 
     def start_web(self) -> None:
         service = self._spawn("web", [sys.executable, "-m", "bot.web"])
@@ -123,9 +139,39 @@ class Stack:
         if service.process.poll() is not None:
             raise StartupFailed(f"retention exited with {service.process.returncode}; see {service.log_path}")
 
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def end(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """End one process (the tests' crash: SIGKILL; an outage: SIGTERM); its start_… method
+        starts it again."""
+        service = self.service(name)
+        os.killpg(service.process.pid, sig)
+        service.process.wait(timeout=30)
+
     def check(self) -> Service | None:
         """The first service that has died, if any."""
         return next((s for s in self.services if s.process.poll() is not None), None)
+
+    def gateway_healthy(self) -> bool:
+        """Whether the gateway's loops go round (its /health); True when there is no gateway."""
+        if not any(s.name == "gateway" for s in self.services):
+            return True
+        try:
+            return httpx.get(self.settings.gateway_health_url, timeout=5.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def restart(self, service: Service) -> None:
+        """Stop the service (if it still runs) and start it again the way it first started."""
+        _terminate(service)
+        start = {"actions": self.start_actions, "rasa": self.start_rasa, "gateway": self.start_gateway,
+                 "web": self.start_web, "retention": self.start_retention}[service.name]
+        try:
+            start()
+        except StartupFailed:
+            _terminate(next(s for s in self.services if s.name == service.name))  # the next look sees it dead
+            raise
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop in reverse order: the gateway first, so no new turn starts."""
@@ -133,9 +179,64 @@ class Stack:
             if service.process.poll() is None:
                 os.killpg(service.process.pid, signal.SIGTERM)
         for service in reversed(self.services):
-            try:
-                service.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(service.process.pid, signal.SIGKILL)
-                service.process.wait()
+            _wait_or_kill(service, timeout)
         self.services.clear()
+
+
+def _terminate(service: Service, timeout: float = 15.0) -> None:
+    """SIGTERM to the service's process group, SIGKILL if it has not ended after `timeout`."""
+    if service.process.poll() is None:
+        os.killpg(service.process.pid, signal.SIGTERM)
+    _wait_or_kill(service, timeout)
+
+
+def _wait_or_kill(service: Service, timeout: float) -> None:
+    try:
+        service.process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(service.process.pid, signal.SIGKILL)
+        service.process.wait()
+
+
+class GaveUp(RuntimeError):
+    """A process keeps failing: restarting it does not help; the stack is to stop."""
+
+
+@dataclass
+class Supervisor:
+    """`lotse run`'s watch over the stack: restarts what died or hangs, gives up loudly."""
+
+    stack: Stack
+    report: Progress = _quiet
+    clock: Callable[[], float] = time.monotonic
+    restarts: dict[str, list[float]] = field(default_factory=dict)
+    health_failures: int = 0
+    last_health_check: float = 0.0
+
+    def tick(self) -> None:
+        """One look at the processes (call it every half second); GaveUp when restarting is no use."""
+        dead = self.stack.check()
+        if dead is not None:
+            self._restart(dead, f"{dead.name} stopped unexpectedly (exit code {dead.process.returncode})")
+            return
+        if self.clock() - self.last_health_check < HEALTH_EVERY_SECONDS:
+            return
+        self.last_health_check = self.clock()
+        self.health_failures = 0 if self.stack.gateway_healthy() else self.health_failures + 1
+        if self.health_failures >= HEALTH_FAILURES:
+            self.health_failures = 0
+            gateway = next(s for s in self.stack.services if s.name == "gateway")
+            self._restart(gateway, "the gateway's loops are not alive (/health)")
+
+    def _restart(self, service: Service, why: str) -> None:
+        now = self.clock()
+        recent = [at for at in self.restarts.get(service.name, []) if now - at < RESTART_WINDOW_SECONDS]
+        if len(recent) >= MAX_RESTARTS:
+            raise GaveUp(f"{why}; restarted {len(recent)} times within {RESTART_WINDOW_SECONDS / 60:.0f} minutes, "
+                         f"giving up. See {service.log_path}")
+        self.restarts[service.name] = [*recent, now]
+        self.report(f"{why}; restarting it. See {service.log_path}")
+        try:
+            self.stack.restart(service)
+        except StartupFailed as error:
+            self.report(str(error))

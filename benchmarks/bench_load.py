@@ -1,0 +1,497 @@
+"""`make bench-load USERS=100 TURNS=20`: many people at once through the whole stack, and bare Rasa
+on the same machine as the reference. Prints figures, asserts nothing.
+
+Ours: the stack as `make run` starts it (bot/stack.py: action server, Rasa, gateway, inbox) behind
+a fake Telegram Bot API on loopback. Each simulated person goes through the intake in one of
+several languages (tests/e2e/intake_driver.py), half of them pressing buttons, half typing
+answers, and sends their next message as soon as the bot has asked the next question.
+Bare Rasa: the `rasa init` assistant (created and trained once into var/bench-load/bare), served
+by plain `rasa run` on loopback, the same number of conversations sending messages through
+its REST channel, one after the other's reply.
+
+A turn's first-reply latency runs from the update being offered to the bot (for bare Rasa: the
+request) until the first reply. A turn is lost when no reply comes within 30 s (that person then
+stops); a reply is duplicated when a turn gets the same message twice.
+
+Options (environment or arguments): --users, --turns, --limiter default|lifted, --only ours|bare,
+--profile SECONDS (py-spy the Rasa process under load; needs PYSPY=/path/to/py-spy).
+`LOTSE_RASA_PLAIN=1` starts our Rasa without the launcher's change (decision 12), to compare.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import dataclasses
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from bot.config import PROJECT_ROOT, Settings
+from bot.db import migrate
+from bot.i18n import language_name, localise
+from bot.messages import response_catalog
+from bot.rasa_model import rasa_environment
+from tests.e2e.conftest import Harness, e2e_settings
+from tests.e2e.fake_telegram import BotMessage, FakeTelegram, free_port
+from tests.e2e.intake_driver import IntakeRun, question_text
+
+LANGUAGES = ("en", "de", "ar", "uk", "fa", "tr", "ru", "fr", "so", "ps")
+LOST_AFTER = 30.0  # seconds without a reply: the turn is lost
+QUIET = 0.15  # after the next question arrived, how long to wait for stragglers of the same turn
+UNRECOGNISED_QUIET = 1.0  # a turn whose replies ask nothing we know ends after this much quiet
+BENCH_DIR = PROJECT_ROOT / "var" / "bench-load"
+BARE_MESSAGES = ("hi", "I am sad", "yes", "great", "no", "bye", "hello", "very good", "are you a bot?", "not really")
+
+
+# --- measurements ---------------------------------------------------------------------------------
+@dataclasses.dataclass
+class Figures:
+    first_reply: list[float] = dataclasses.field(default_factory=list)
+    turns: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    errors: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    started: float = 0.0
+    ended: float = 0.0
+
+    def row(self, name: str) -> str:
+        times = sorted(self.first_reply)
+
+        def pct(p: float) -> str:
+            return f"{times[min(len(times) - 1, int(p * len(times)))] * 1000:6.0f}" if times else "     –"
+
+        seconds = max(self.ended - self.started, 1e-9)
+        return (f"{name:24} {self.turns:6d} {self.turns / seconds:8.1f} {pct(0.50)} {pct(0.95)} {pct(0.99)} "
+                f"{self.lost:5d} {self.duplicated:5d}")
+
+    @property
+    def rate(self) -> float:
+        return self.turns / max(self.ended - self.started, 1e-9)
+
+
+HEADER = f"{'':24} {'turns':>6} {'turns/s':>8} {'p50 ms':>6} {'p95 ms':>6} {'p99 ms':>6} {'lost':>5} {'dup':>5}"
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident memory (VmHWM), with its children's."""
+    total = 0.0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), 0.0)
+        pids += [int(child) for child in children]
+    return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time the process has used so far (user and system, with its children's)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_line(before: dict[str, float], pids: dict[str, int], seconds: float) -> str:
+    """Each process's CPU use during the load, in % of one core."""
+    return ", ".join(f"{name} {(cpu_seconds(pid) - before[name]) / seconds * 100:.0f} %" for name, pid in pids.items())
+
+
+# --- the fake Bot API, in the benchmark's own event loop --------------------------------------------
+class LoadTelegram(FakeTelegram):
+    """FakeTelegram that wakes the waiting person as soon as a message to them is sent."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.inbox: dict[int, list[BotMessage]] = collections.defaultdict(list)
+        self.arrived: dict[int, asyncio.Event] = collections.defaultdict(asyncio.Event)
+        self._new_update = asyncio.Event()
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        result = await super()._api_sendMessage(params)
+        message = next(m for m in reversed(self.sent) if m.message_id == result["message_id"])
+        self.inbox[message.chat_id].append(message)
+        self.arrived[message.chat_id].set()
+        return result
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 2.0)
+        while True:
+            with self._lock:
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                if self.updates or time.monotonic() >= deadline:
+                    return list(self.updates)
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), timeout=max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                pass
+
+    def push_update(self, update: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        result = super().push_update(update, *args, **kwargs)
+        self._new_update.set()
+        return result
+
+    async def serve(self) -> None:
+        app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off",
+                                ws="none", backlog=2048, limit_concurrency=None)
+        self._server = uvicorn.Server(config)
+        await self._server.serve()
+
+
+class Lost(Exception):
+    pass
+
+
+@dataclasses.dataclass
+class LoadUser:
+    """A person whose turns are awaited: the TelegramUser protocol the intake driver needs, async."""
+
+    telegram: LoadTelegram
+    user_id: int
+    language_code: str
+    figures: Figures
+    first_name: str = "Sam"
+    is_turn_over: Any = None  # (replies) -> bool, set by the run
+
+    @property
+    def sender(self) -> dict[str, Any]:
+        return {"id": self.user_id, "is_bot": False, "first_name": self.first_name, "language_code": self.language_code}
+
+    def _message(self, **content: Any) -> dict[str, Any]:
+        return {"message_id": random.randrange(1, 2**31), "date": int(time.time()),
+                "chat": {"id": self.user_id, "type": "private", "first_name": self.first_name},
+                "from": self.sender, **content}
+
+    async def _next_message(self, seen: int, timeout: float) -> bool:
+        inbox, arrived = self.telegram.inbox[self.user_id], self.telegram.arrived[self.user_id]
+        deadline = time.monotonic() + timeout
+        while len(inbox) <= seen:
+            arrived.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            try:
+                await asyncio.wait_for(arrived.wait(), timeout=remaining)
+            except asyncio.TimeoutError:
+                return False
+        return True
+
+    async def _push_and_wait(self, update: dict[str, Any]) -> list[BotMessage]:
+        inbox = self.telegram.inbox[self.user_id]
+        seen = len(inbox)
+        pushed = time.monotonic()
+        self.telegram.push_update(update)
+        if not await self._next_message(seen, LOST_AFTER):
+            self.figures.lost += 1
+            raise Lost
+        self.figures.first_reply.append(inbox[seen].sent_at - pushed)
+        while True:
+            over = self.is_turn_over is not None and self.is_turn_over(inbox[seen:])
+            if not await self._next_message(len(inbox), QUIET if over else UNRECOGNISED_QUIET):
+                break
+        replies = inbox[seen:]
+        self.figures.turns += 1
+        keys = [(m.text, tuple(b.get("callback_data", "") for b in m.buttons)) for m in replies]
+        self.figures.duplicated += len(keys) - len(set(keys))
+        return replies
+
+    async def say(self, text: str) -> list[BotMessage]:
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return await self._push_and_wait({"message": self._message(**content)})
+
+    async def press(self, title: str, replies: list[BotMessage]) -> list[BotMessage]:
+        for message in reversed(replies):
+            for button in message.buttons:
+                if button["text"] == title:
+                    query = {"id": f"q{time.monotonic_ns()}", "from": self.sender, "chat_instance": str(self.user_id),
+                             "data": button["callback_data"], "message": self.telegram._message_json(message)}
+                    return await self._push_and_wait({"callback_query": query})
+        raise AssertionError(f"no button {title!r}")
+
+
+class LoadRun(IntakeRun):
+    """The intake driver with awaited turns (its answers call say/press, which return coroutines here)."""
+
+    async def say(self, text: str) -> list[BotMessage]:  # type: ignore[override]
+        return await self.user.say(text)
+
+    async def press(self, title: str, replies: list[BotMessage]) -> list[BotMessage]:  # type: ignore[override]
+        return await self.user.press(title, replies)
+
+    # The driver looks up catalogs and training data on every call; fine for tests, but here it
+    # would make the simulated people, not the bot, the bottleneck. Computed once per person.
+    def answers(self) -> dict[str, Any]:
+        if "_answers" not in self.__dict__:
+            self.__dict__["_answers"] = super().answers()
+            self.__dict__["_questions"] = [(slot, question_text(slot, self.language)) for slot in self._answers]
+        return self.__dict__["_answers"]
+
+    def asked(self, replies: list[BotMessage]) -> str | None:
+        self.answers()
+        text = "\n".join(m.text for m in replies[-2:])
+        return next((slot for slot, question in self.__dict__["_questions"] if question in text), None)
+
+    async def run(self, turns: int) -> None:
+        done = localise(response_catalog().get("intake_complete").text, self.language, first_name=self.name)[:15]
+        self.user.is_turn_over = lambda replies: self.asked(replies) is not None or any(done in m.text for m in replies)
+        replies = await self.say("/start")
+        replies = await self.press(language_name(self.language), replies)
+        answers = self.answers()
+        for _ in range(turns - 2):
+            if any(done in m.text for m in replies):
+                return
+            slot = self.asked(replies)
+            if slot is None:
+                raise AssertionError(f"{self.language}: no known question in {[m.text[:60] for m in replies]}")
+            replies = await answers[slot](replies)
+
+
+# --- ours -------------------------------------------------------------------------------------------
+def limiter_overrides(lifted: bool) -> tuple[dict[str, object], str]:
+    """Settings that lift the Bot API rate limiter, if this version of Lotse has such a setting."""
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    name = next((f for f in sorted(fields) if "rate_limit" in f), None)
+    if name is None:
+        return {}, "default limiter (no rate-limit setting in bot/config.py yet)"
+    if not lifted:
+        return {}, f"default limiter ({name} unset)"
+    default = next(f.default_factory() for f in dataclasses.fields(Settings) if f.name == name)  # type: ignore[misc]
+    value: object = 0 if isinstance(default, (int, float)) else "0"
+    return {name: value}, f"limiter lifted ({name}={value})"
+
+
+async def bench_ours(users: int, turns: int, lifted: bool, profile: float) -> tuple[Figures, dict[str, float], str]:
+    figures = Figures()
+    telegram = LoadTelegram()
+    server = asyncio.create_task(telegram.serve())
+    while telegram._server is None or not telegram._server.started:
+        await asyncio.sleep(0.02)
+    overrides, limiter = limiter_overrides(lifted)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = e2e_settings(Path(tmp), telegram, log_level="WARNING", **overrides)
+        migrate(settings.app_database_url)
+        harness = Harness(settings, telegram)
+        started = time.monotonic()
+        await asyncio.to_thread(harness.start)
+        print(f"  stack up in {time.monotonic() - started:.0f} s; {limiter}; "
+              f"Rasa {'plain' if os.environ.get('LOTSE_RASA_PLAIN') else 'through bot/rasa_launcher'}", flush=True)
+        pids = {service.name: service.process.pid for service in harness.stack.services}
+        pids["bench (fake Bot API, people)"] = os.getpid()
+        # Warm-up: one person's first turns load the model's lazy parts; not counted.
+        warm = LoadRun(LoadUser(telegram, 8_000_000, "en", Figures()), "en", "Sam")
+        await warm.run(3)
+        profiler = start_profiler(pids["rasa"], profile, "ours")
+        cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        figures.started = time.monotonic()
+        await asyncio.gather(*(one_person(telegram, figures, index, turns, users) for index in range(users)))
+        figures.ended = time.monotonic()
+        print("  CPU during the load: " + cpu_line(cpu, pids, figures.ended - figures.started))
+        stop_profiler(profiler)
+        await asyncio.sleep(1.0)  # stragglers: replies after a person's last turn
+        memory = {name: peak_rss_mib(pid) for name, pid in pids.items() if pid != os.getpid()}
+        await asyncio.to_thread(harness.stack.stop)
+    telegram._server.should_exit = True
+    await server
+    return figures, memory, limiter
+
+
+async def one_person(telegram: LoadTelegram, figures: Figures, index: int, turns: int, users: int) -> None:
+    await asyncio.sleep(2.0 * index / users)  # everyone starts within two seconds
+    language = LANGUAGES[index % len(LANGUAGES)]
+    user = LoadUser(telegram, 8_000_001 + index, language, figures)
+    run = LoadRun(user, language, "Sam", prefer_buttons=index % 2 == 1)
+    try:
+        await run.run(turns)
+    except Lost:
+        pass
+    except AssertionError as error:
+        figures.errors[str(error)[:160]] += 1
+
+
+# --- bare Rasa ----------------------------------------------------------------------------------------
+def bare_model(rasa_bin: Path) -> Path:
+    """The `rasa init` assistant, created and trained once (no network: its data ships with Rasa)."""
+    project = BENCH_DIR / "bare"
+    models = sorted((project / "models").glob("*.tar.gz")) if project.exists() else []
+    if not models:
+        project.mkdir(parents=True, exist_ok=True)
+        print("  creating and training the `rasa init` assistant (once) …", flush=True)
+        subprocess.run([str(rasa_bin), "init", "--no-prompt", "--init-dir", str(project)], check=True,
+                       env=rasa_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        models = sorted((project / "models").glob("*.tar.gz"))
+    return models[-1]
+
+
+async def bench_bare(users: int, turns: int, profile: float) -> tuple[Figures, dict[str, float]]:
+    rasa_bin = Settings().rasa_bin
+    model = await asyncio.to_thread(bare_model, rasa_bin)
+    port = free_port()
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    log = (BENCH_DIR / "bare-rasa.log").open("ab")
+    process = subprocess.Popen(
+        [str(rasa_bin), "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
+         "--credentials", str(model.parent.parent / "credentials.yml")],
+        cwd=model.parent.parent, env=rasa_environment(), stdout=log, stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL, start_new_session=True,
+    )
+    figures = Figures()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        limits = httpx.Limits(max_connections=users + 10, max_keepalive_connections=users + 10)
+        async with httpx.AsyncClient(base_url=url, timeout=LOST_AFTER, limits=limits) as client:
+            started = time.monotonic()
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"bare Rasa exited; see {BENCH_DIR / 'bare-rasa.log'}")
+                try:
+                    if (await client.get("/")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() - started > 300:
+                    raise RuntimeError("bare Rasa did not start within 300 s")
+                await asyncio.sleep(0.5)
+            print(f"  bare Rasa up in {time.monotonic() - started:.0f} s", flush=True)
+            await client.post("/webhooks/rest/webhook", json={"sender": "warm-up", "message": "hi"})
+            profiler = start_profiler(process.pid, profile, "bare")
+            pids = {"rasa (bare)": process.pid, "bench (people)": os.getpid()}
+            cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            figures.started = time.monotonic()
+            await asyncio.gather(*(bare_person(client, figures, index, turns, users) for index in range(users)))
+            figures.ended = time.monotonic()
+            print("  CPU during the load: " + cpu_line(cpu, pids, figures.ended - figures.started))
+            stop_profiler(profiler)
+        memory = {"rasa (bare)": peak_rss_mib(process.pid)}
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    return figures, memory
+
+
+async def bare_person(client: httpx.AsyncClient, figures: Figures, index: int, turns: int, users: int) -> None:
+    await asyncio.sleep(2.0 * index / users)
+    for turn in range(turns):
+        sent = time.monotonic()
+        try:
+            response = await client.post("/webhooks/rest/webhook", json={
+                "sender": f"bare-{index}", "message": BARE_MESSAGES[(index + turn) % len(BARE_MESSAGES)]})
+            response.raise_for_status()
+        except httpx.HTTPError:
+            figures.lost += 1
+            return
+        if not response.json():
+            figures.errors["a turn without a reply"] += 1
+        figures.first_reply.append(time.monotonic() - sent)
+        figures.turns += 1
+
+
+# --- py-spy (optional) ----------------------------------------------------------------------------------
+def start_profiler(pid: int, seconds: float, label: str) -> tuple[subprocess.Popen, Path] | None:
+    pyspy = os.environ.get("PYSPY", "")
+    if not seconds or not pyspy:
+        return None
+    out = BENCH_DIR / f"profile-{label}{'-plain' if os.environ.get('LOTSE_RASA_PLAIN') else ''}.txt"
+    process = subprocess.Popen([pyspy, "record", "-p", str(pid), "-f", "raw", "-d", str(int(seconds)), "-r", "50",
+                                "--nonblocking", "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, out
+
+
+def stop_profiler(profiler: tuple[subprocess.Popen, Path] | None) -> None:
+    if profiler is None:
+        return
+    process, out = profiler
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    if out.exists():
+        print(f"  py-spy of Rasa: {out.relative_to(PROJECT_ROOT)}")
+        for line in profile_summary(out):
+            print("    " + line)
+
+
+def profile_summary(path: Path, top: int = 14) -> list[str]:
+    """Share of the sampled CPU time spent inside each function (inclusive), the largest first."""
+    inclusive: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        frames = {frame.split(" (")[0] + " (" + frame.split(" (")[-1].split(":")[0].rsplit("/", 1)[-1] + ")"
+                  for frame in stack.split(";") if frame}
+        for frame in frames:
+            inclusive[frame] += int(count)
+    interesting = [(name, n) for name, n in inclusive.most_common() if not name.startswith(("<module>", "run ("))]
+    return [f"{n / total * 100:5.1f} %  {name}" for name, n in interesting[:top]] if total else []
+
+
+# --- main --------------------------------------------------------------------------------------------------
+async def main_async(args: argparse.Namespace) -> None:
+    print(f"bench-load: {args.users} concurrent people, up to {args.turns} turns each, {os.cpu_count()} cores")
+    rows: list[tuple[str, Figures]] = []
+    if args.only in ("", "ours"):
+        print("Lotse (fake Bot API → gateway → Rasa → actions):", flush=True)
+        ours, memory, limiter = await bench_ours(args.users, args.turns, args.limiter == "lifted", args.profile)
+        rows.append((f"Lotse", ours))
+        print("  peak memory: " + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in memory.items()))
+        for error, count in ours.errors.most_common(5):
+            print(f"  driver stopped {count}×: {error}")
+    if args.only in ("", "bare"):
+        print("bare Rasa (`rasa init` assistant, REST, in-memory tracker store):", flush=True)
+        bare, memory = await bench_bare(args.users, args.turns, args.profile)
+        rows.append(("bare Rasa", bare))
+        print("  peak memory: " + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in memory.items()))
+        for error, count in bare.errors.most_common(3):
+            print(f"  {count}×: {error}")
+    print()
+    print(HEADER)
+    for name, figures in rows:
+        print(figures.row(name))
+    if len(rows) == 2:
+        ours_rate, bare_rate = rows[0][1].rate, rows[1][1].rate
+        print(f"ours/bare turns/s: {ours_rate / bare_rate:.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=int(os.environ.get("USERS") or 100))
+    parser.add_argument("--turns", type=int, default=int(os.environ.get("TURNS") or 20))
+    parser.add_argument("--limiter", choices=("default", "lifted"), default=os.environ.get("LIMITER") or "lifted")
+    parser.add_argument("--only", choices=("", "ours", "bare"), default=os.environ.get("ONLY") or "")
+    parser.add_argument("--profile", type=float, default=float(os.environ.get("PROFILE") or 0))
+    asyncio.run(main_async(parser.parse_args()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Starts Rasa's own command line (`python -m bot.rasa_launcher run …` in the Rasa environment)
+with one change: action-server responses are validated by a validator built once.
+
+Rasa 3.6 checks every action-server response with `jsonschema.validate`, which first validates
+the large events schema itself against its meta-schema and builds a new validator, on every call:
+under load that was the biggest single cost in the Rasa process (decision 12). The checks are
+the same here; only the schema check and the validator's construction happen once.
+
+Runs in the Rasa environment: imports only the standard library, jsonschema and rasa.
+`LOTSE_RASA_PLAIN=1` starts Rasa unchanged (to measure the difference).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+
+def _install_validator() -> None:
+    from jsonschema import ValidationError, exceptions, validators
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+    from rasa.shared.utils.schemas.events import EVENT_SCHEMA
+
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+    # The events schema is a `oneOf` over 23 event kinds, each fixing `event` to its own constant,
+    # and `event` is a required string: an event is valid exactly when it is valid against the
+    # one kind its `event` names. So a valid response is recognised by checking each event against
+    # its own kind only; anything else goes through the full validator, for the same error.
+    common = {key: value for key, value in EVENT_SCHEMA.items() if key != "oneOf"}
+    by_kind = {kind["properties"]["event"]["const"]: validator_class({"allOf": [common, kind]})
+               for kind in EVENT_SCHEMA["oneOf"]}
+    envelope = validator_class({**schema, "properties": {**schema["properties"], "events": {"type": "array"}}})
+
+    def _plainly_valid(result: Any) -> bool:
+        if not envelope.is_valid(result):
+            return False
+        for event in result.get("events") or ():
+            name = event.get("event") if isinstance(event, dict) else None
+            kind = by_kind.get(name) if isinstance(name, str) else None
+            if kind is None or not kind.is_valid(event):
+                return False
+        return True
+
+    def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        if _plainly_valid(result):
+            return True
+        # What jsonschema.validate does after its schema check, with the validator built once.
+        error = exceptions.best_match(validator.iter_errors(result))
+        if error is None:
+            return True
+        assert isinstance(error, ValidationError)
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response from the "
+            f"Action endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+
+
+def main() -> int:
+    if os.environ.get("LOTSE_RASA_PLAIN", "").strip() not in ("1", "true", "yes"):
+        _install_validator()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
