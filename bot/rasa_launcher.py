@@ -1,5 +1,10 @@
 """Starts Rasa's own command line (`python -m bot.rasa_launcher run …` in the Rasa environment)
-with one change: action-server responses are validated by a validator built once.
+with two changes: Rasa's logs never carry what people wrote, and action-server responses are
+validated by a validator built once.
+
+Rasa logs the text of a message whose request was cancelled or failed
+(`rest.message.received.timeout`, e.g. when the gateway restarts mid-turn). Its log processor for
+such fields (`_anonymizer`) does nothing in Rasa Open Source; here it replaces them.
 
 Rasa 3.6 checks every action-server response with `jsonschema.validate`, which first validates
 the large events schema itself against its meta-schema and builds a new validator, on every call:
@@ -7,7 +12,7 @@ under load that was the biggest single cost in the Rasa process (decision 12). T
 the same here; only the schema check and the validator's construction happen once.
 
 Runs in the Rasa environment: imports only the standard library, jsonschema and rasa.
-`LOTSE_RASA_PLAIN=1` starts Rasa unchanged (to measure the difference).
+`LOTSE_RASA_PLAIN=1` keeps Rasa's own validation (to measure the difference).
 """
 from __future__ import annotations
 
@@ -62,7 +67,33 @@ def _install_validator() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
 
 
+# The fields Rasa's structured log events may carry people's words or slot values in (the same
+# keys its own anonymizer hook covers).
+PERSONAL_LOG_FIELDS = (
+    "text", "response_text", "user_text", "slot_values", "parse_data_text", "parse_data_entities",
+    "prediction_events", "tracker_latest_message", "prefilled_slots", "message", "response",
+    "slot_candidates", "rasa_event", "rasa_events", "tracker_states", "current_states", "old_states",
+    "successes", "current_entity", "next_entity", "states", "entity", "token_text", "user_message",
+    "json_message",
+)
+
+
+def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    for key in PERSONAL_LOG_FIELDS:
+        if key in event_dict:
+            event_dict[key] = "[redacted]"
+    return event_dict
+
+
+def _install_redaction() -> None:
+    from rasa.utils import log_utils
+
+    # configure_structlog() (run by Rasa's main) puts this processor before every renderer.
+    log_utils._anonymizer = _redact
+
+
 def main() -> int:
+    _install_redaction()
     if os.environ.get("LOTSE_RASA_PLAIN", "").strip() not in ("1", "true", "yes"):
         _install_validator()
     from rasa.__main__ import main as rasa_main

@@ -161,12 +161,30 @@ class Casework:
                 case.state, case.claimed_at = "claimed", utcnow()
             self._sync_intake(session, case)
 
+    def relay_ending(self, account: Account, case_id: str, state: str | None) -> Case | None:
+        """The case, if the change would end its relay: a hand-back (`state` None) or closing it.
+
+        Checked before the change, so that the bot can take the person back first: if it cannot,
+        the relay stays open and nobody is left talking to a paused bot. Refused like the change."""
+        with self.database.session() as session:
+            case = self._change(session, account, case_id)
+            if state is None:
+                if not case.relay_open:
+                    raise Refused("Die Person ist schon wieder beim Bot.")
+                return case
+            self._check_transition(case, state)
+            return case if state == "closed" and case.relay_open else None
+
+    @staticmethod
+    def _check_transition(case: Case, state: str) -> None:
+        if state not in TRANSITIONS.get(case.state, ()):
+            raise Refused(f"Von „{STATE_LABELS[case.state]}“ geht es nicht zu „{STATE_LABELS.get(state, state)}“.")
+
     def set_state(self, account: Account, case_id: str, state: str) -> tuple[Case, bool]:
         """Move the case on; returns the case and whether the relay has just ended."""
         with self.database.session() as session:
             case = self._change(session, account, case_id)
-            if state not in TRANSITIONS.get(case.state, ()):
-                raise Refused(f"Von „{STATE_LABELS[case.state]}“ geht es nicht zu „{STATE_LABELS.get(state, state)}“.")
+            self._check_transition(case, state)
             if state == "claimed" and case.assigned_to is None:
                 case.assigned_to, case.claimed_at = account.login, utcnow()
             if state == "contacted" and case.first_contact_at is None:

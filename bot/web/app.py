@@ -33,7 +33,7 @@ from bot.inbox.audit import AuditLog
 from bot.inbox.casework import AGE_GROUPS, STATE_LABELS, STATES, TRANSITIONS, Casework, Filters, Forbidden, NotFound, Refused
 from bot.messages import render
 from bot.privacy import Eraser
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.rasa_client import RasaClient, RasaUnavailable, Reply
 from bot.web.security import (
     CSRF_FIELD, SECURITY_HEADERS, client_of, csrf_token, csrf_valid, session_expired, session_secret,
 )
@@ -224,9 +224,11 @@ def case_change(action: str) -> Callable[[Request], Awaitable[Response]]:
                 await inbox.run(inbox.casework.assign, account, case_id, detail)
             elif action == "state":
                 detail = str(form.get("state", ""))
-                case, relay_ended = await inbox.run(inbox.casework.set_state, account, case_id, detail)
-                if relay_ended:
-                    await hand_back_to_bot(inbox, case)
+                ending = await inbox.run(inbox.casework.relay_ending, account, case_id, detail)
+                replies = await resume_in_rasa(inbox, ending) if ending else None
+                case, _ = await inbox.run(inbox.casework.set_state, account, case_id, detail)
+                if replies is not None:
+                    await tell_handed_back(inbox, case, replies)
             elif action == "note":
                 await inbox.run(inbox.casework.add_note, account, case_id, str(form.get("text", "")))
             elif action == "reply":
@@ -235,7 +237,9 @@ def case_change(action: str) -> Callable[[Request], Awaitable[Response]]:
                 detail = str(form.get("phrase", ""))
                 await inbox.run(inbox.casework.reply_with_phrase, account, case_id, detail)
             elif action == "handback":
-                await hand_back_to_bot(inbox, await inbox.run(inbox.casework.hand_back, account, case_id))
+                ending = await inbox.run(inbox.casework.relay_ending, account, case_id, None)
+                replies = await resume_in_rasa(inbox, ending)
+                await tell_handed_back(inbox, await inbox.run(inbox.casework.hand_back, account, case_id), replies)
         except Refused as refused:
             # Shown once on the case page; kept in the session, so no link can put words there.
             request.session["refused"] = str(refused)
@@ -266,18 +270,22 @@ async def forget_person(inbox: Inbox, request: Request) -> Response:
     return RedirectResponse("/cases", status_code=303)
 
 
-async def hand_back_to_bot(inbox: Inbox, case: Case) -> None:
-    """Resume Rasa's conversation and send the person what the bot says next.
+async def resume_in_rasa(inbox: Inbox, case: Case) -> list[Reply]:
+    """Resume Rasa's conversation of a case whose relay ends; what the bot says next.
 
-    If Rasa cannot be reached the relay is still closed: the person's next message goes to
-    Rasa, which answers it (the pause is lifted by then or the gateway says it is unavailable).
-    """
-    chat_id = telegram_chat_of(case.conversation_id)
+    Refused when Rasa cannot be reached: the relay stays open, so the person keeps talking to
+    the team rather than to a paused bot that cannot answer."""
     try:
-        replies = await inbox.rasa.resume(case.conversation_id)
-    except RasaUnavailable:
-        logger.error("could not resume the conversation of a case in Rasa")
-        replies = []
+        return await inbox.rasa.resume(case.conversation_id)
+    except RasaUnavailable as error:
+        logger.error("could not resume the conversation of a case in Rasa: %s", type(error.__cause__).__name__)
+        raise Refused("Der Bot ist gerade nicht erreichbar. Die Person bleibt im Gespräch mit dem Team; "
+                      "bitte in ein paar Minuten noch einmal versuchen.") from error
+
+
+async def tell_handed_back(inbox: Inbox, case: Case, replies: list[Reply]) -> None:
+    """Tell the person the bot talks again, and send what it says next."""
+    chat_id = telegram_chat_of(case.conversation_id)
     if chat_id is None:
         return
     handed_back = render("handed_back", case.language, inbox.deployment)

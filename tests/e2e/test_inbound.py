@@ -9,13 +9,15 @@ import time
 import httpx
 from sqlalchemy import select
 
-from bot.db import Database, InboundUpdate
+from bot.db import Case, Database, InboundUpdate
 from bot.i18n import localise
 from bot.messages import response_catalog
 from bot.telegram.keyboards import callback_id, remember_payloads
-from tests.e2e.conftest import Harness
+from bot.stack import Supervisor
+from tests.e2e.conftest import STAFF_PASSWORD, TEAM_CHATS, TEAM_MEMBERS, Harness
 from tests.e2e.fake_telegram import BotMessage, TelegramUser
 from tests.e2e.intake_driver import IntakeRun
+from tests.e2e.staff import StaffClient
 
 ANSWER_LATER = localise(response_catalog().get("gateway_answer_later").text, "en")
 EDIT_NOT_READ = localise(response_catalog().get("gateway_edit_not_read").text, "en")
@@ -50,6 +52,11 @@ def reach_first_name_question(user: TelegramUser) -> list[BotMessage]:
 def inbound_row(harness: Harness, update_id: int) -> InboundUpdate | None:
     with Database(harness.settings.app_database_url).session() as session:
         return session.get(InboundUpdate, update_id)
+
+
+def case_of(harness: Harness, user: TelegramUser) -> Case:
+    with Database(harness.settings.app_database_url).session() as session:
+        return session.scalars(select(Case).where(Case.conversation_id == f"telegram:{user.user_id}")).one()
 
 
 def wait_until(condition, what: str, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
@@ -152,6 +159,10 @@ def test_gateway_killed_mid_turn_answers_everything_once_and_in_order(harness: H
     intake = harness.intake_of(user)
     assert intake is not None and intake["status"] == "handed_off"
     assert (intake["first_name"], intake["birth_date"], intake["gender"]) == ("Sara", "2001-04-17", "female")
+    # Rasa logs the turn the gateway gave up on, without the words the person wrote.
+    rasa_log = stack.service("rasa").log_path.read_text(errors="replace")
+    assert "rest.message.received.timeout" in rasa_log and "[redacted]" in rasa_log
+    assert '"text": "Sara"' not in rasa_log
 
 
 def _done_rows(harness: Harness, user: TelegramUser) -> list[InboundUpdate]:
@@ -178,3 +189,65 @@ def test_messages_wait_while_rasa_is_down_and_are_answered_once_it_is_back(harne
     assert asked(harness, user, questions) == list(questions)
     intake = harness.intake_of(user)
     assert intake is not None and (intake["first_name"], intake["birth_date"]) == ("Sara", "2001-04-17")
+
+
+def test_rasa_killed_mid_turn_answers_everything_once_and_in_order_and_keeps_a_relay_open(harness: Harness) -> None:
+    stack = harness.stack
+    user = harness.user()
+    reach_first_name_question(user)
+    relayed = harness.user(language_code="en")
+    relayed.say("/human")
+    case = case_of(harness, relayed)
+    staff = StaffClient(harness.settings.web_url, TEAM_MEMBERS[case.team], STAFF_PASSWORD)
+    rasa = stack.service("rasa").process.pid
+    os.killpg(rasa, signal.SIGSTOP)  # Rasa hangs with the turn under way, then dies
+    try:
+        name = user.write_update("Sara")
+        wait_until(lambda: (row := inbound_row(harness, name)) is not None and row.attempts >= 1, "the turn started")
+    finally:
+        os.killpg(rasa, signal.SIGKILL)
+        os.killpg(rasa, signal.SIGCONT)
+    stack.service("rasa").process.wait(timeout=30)
+    try:
+        user.write_update("17.04.2001")
+        harness.telegram.wait_for_message(user.user_id, ANSWER_LATER)
+        # Handing back needs Rasa: while it is down the relay stays open and staff are told why.
+        page = staff.act(case.id, "handback")
+        assert "Der Bot ist gerade nicht erreichbar" in page
+        assert case_of(harness, relayed).relay_open
+        relayed.write("are you still there?")
+        harness.telegram.wait_for_message(TEAM_CHATS[case.team], "are you still there?")
+
+        Supervisor(stack).tick()  # what `lotse run` does every half second: Rasa starts again
+        wait_until(lambda: count(harness, user, "What is your gender?") >= 1, "the waiting messages were answered", 120)
+        user.wait_for_replies()
+        questions = ("What is your first name?", ANSWER_LATER, "When were you born?", "What is your gender?")
+        assert asked(harness, user, questions) == list(questions)
+        intake = harness.intake_of(user)
+        assert intake is not None and (intake["first_name"], intake["birth_date"]) == ("Sara", "2001-04-17")
+
+        staff.act(case.id, "handback")
+        assert not case_of(harness, relayed).relay_open
+        assert "Which language" in texts(relayed.wait_for_replies())
+    finally:
+        staff.close()
+
+
+def test_action_server_killed_mid_conversation_answers_everything_once_and_in_order(harness: Harness) -> None:
+    stack = harness.stack
+    user = harness.user()
+    reach_first_name_question(user)
+    stack.end("actions", signal.SIGKILL)
+    user.write_update("Sara")
+    user.write_update("17.04.2001")
+    harness.telegram.wait_for_message(user.user_id, ANSWER_LATER)
+    Supervisor(stack).tick()  # the action server starts again
+    wait_until(lambda: count(harness, user, "What is your gender?") >= 1, "the waiting messages were answered", 120)
+    replies = user.wait_for_replies()
+    questions = ("What is your first name?", ANSWER_LATER, "When were you born?", "What is your gender?")
+    assert asked(harness, user, questions) == list(questions)
+
+    replies = IntakeRun(user, "en", "Sara").finish(replies)
+    intake = harness.intake_of(user)
+    assert intake is not None and intake["status"] == "handed_off"
+    assert (intake["first_name"], intake["birth_date"], intake["gender"]) == ("Sara", "2001-04-17", "female")
