@@ -11,7 +11,7 @@ RASA_BIN  := $(RASA)/bin/rasa
 PYTHON310  = $(shell scripts/find-python310)
 
 .PHONY: help setup browser run chat train test test-unit test-e2e validate rasa-test catalogs lock clean \
-        bench-eligibility bench-roundtrip bench-load bench-handoff bench-dashboard nlu-report safety-report
+        bench-eligibility bench-roundtrip bench-load bench-handoff bench-dashboard nlu-report safety-report answers-report
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -90,6 +90,9 @@ bench-dashboard: setup  ## dashboard render time (p50/p95) with 100,000 demo int
 
 nlu-report: setup  ## intent/entity F1 per language on the held-out sets, against Rasa's default pipeline
 	$(APP_PY) benchmarks/nlu_report.py
+
+answers-report: train  ## free-text answers per question and language: understood, confirmed, asked again, stored wrongly (ARGS=--show missed)
+	$(APP_PY) benchmarks/answers_report.py $(ARGS)
 
 safety-report: setup  ## crisis detection per language on the held-out set, time per message (ARGS=--cross-validate, --lexicon-only)
 	$(APP_PY) benchmarks/safety_report.py $(ARGS)

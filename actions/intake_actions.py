@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.context import deployment, in_thread, intake_store, say, today, tracker_language
 from actions.eligibility import show_eligibility
 from actions.handoff import hand_over
-from actions.questions import FORM_SLOTS, QUESTION_BY_SLOT, skip_updates
+from actions.questions import FORM_SLOTS, PENDING_ANSWER, QUESTION_BY_SLOT, has_choices, skip_updates
 from bot.intake.answers import UNANSWERED
 from bot.intake.fields import FIELD_SLOTS, summary
 from bot.intake.minors import too_young
@@ -130,7 +130,11 @@ class AskQuestion(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = tracker_language(tracker)
-        if self.slot == "residence_kind":
+        pending = tracker.get_slot(PENDING_ANSWER)
+        if isinstance(pending, dict) and pending.get("slot") == self.slot:
+            say(dispatcher, "confirm_answer", language, answer=pending["label"], slot=self.slot, value=pending["value"],
+                has_choices=has_choices(self.slot))
+        elif self.slot == "residence_kind":
             kind = "duldung" if tracker.get_slot("residence_status") == "duldung" else "permit"
             say(dispatcher, f"ask_residence_kind_{kind}", language)
         elif self.slot == "confirmed":

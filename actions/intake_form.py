@@ -11,9 +11,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import MAX_ANSWER_LENGTH, Answer, read_answer, repeats_previous_message
 from actions.context import channel_of, deployment, in_thread, intake_store, language_of, say, today
-from actions.questions import QUESTION_BY_SLOT, Context, names_an_option, skip_updates
+from actions.questions import PENDING_ANSWER, QUESTION_BY_SLOT, Context, answers_directly, skip_updates
 from bot.db.models import utcnow
 from bot.intake.answers import record_fields
+from bot.intake.fields import answer_label
 from bot.intake.consent import consent_record
 from bot.intake.minors import too_young
 from bot.parsing import AnswerError
@@ -52,8 +53,9 @@ class ValidateIntakeForm(FormValidationAction):
             return [SlotSet(answer.slot, answer.value)]
         if requested not in QUESTION_BY_SLOT:
             return []
-        if answer.interrupts(requested, repeats_previous_message(tracker.events)) and not names_an_option(
-                requested, answer.text, language_of(tracker.slots, tracker.latest_message.get("metadata"))):
+        language = language_of(tracker.slots, tracker.latest_message.get("metadata"))
+        if answer.interrupts(requested, repeats_previous_message(tracker.events)) and not answers_directly(
+                requested, answer.text, language, today(), tracker.get_slot("residence_status")):
             return []
         # The raw answer stands in the slot until validation replaces it with a parsed value.
         return [SlotSet(requested, RAW_ANSWER)]
@@ -65,18 +67,35 @@ class ValidateIntakeForm(FormValidationAction):
         to_validate = [slot for slot in tracker.slots_to_validate() if slot in QUESTION_BY_SLOT]
         events: list[EventType] = []
         updated: dict[str, Any] = {}
+        pending = tracker.get_slot(PENDING_ANSWER)
         for slot in to_validate:
             slot_answer = answer if tracker.slots[slot] == RAW_ANSWER else _button_answer(slot, tracker.slots[slot])
             slots = {**tracker.slots, **updated}
             context = Context(today(), deployment(), language_of(slots, tracker.latest_message.get("metadata")), slots)
+            if isinstance(pending, dict) and pending.get("slot") == slot and slot_answer.slot is None:
+                # The reply to "Did you mean …?" (its No button sends /deny): yes stores the proposal,
+                # no asks the question again.
+                if slot_answer.intent == "affirm":
+                    slot_answer = _button_answer(slot, pending["value"])
+                elif slot_answer.intent == "deny":
+                    events += [SlotSet(slot, None), SlotSet(PENDING_ANSWER, None)]
+                    continue
             outcome = self._parse(slot, slot_answer, context)
             if isinstance(outcome, AnswerError):
                 events += self._reject(slot, outcome, dispatcher, context)
+                continue
+            if outcome.confirm:
+                # Not sure enough to store: the question's ask action proposes it ("Did you mean …?").
+                label = answer_label(slot, outcome.value, context.language)
+                events += [SlotSet(slot, None),
+                           SlotSet(PENDING_ANSWER, {"slot": slot, "value": outcome.value, "label": label})]
                 continue
             updated[slot] = outcome.value
             updated.update(outcome.extra or {})
         if updated:
             updated["failed_attempts"] = 0
+            if isinstance(pending, dict) and pending.get("slot") in updated:
+                updated[PENDING_ANSWER] = None
             updated.update(skip_updates({**tracker.slots, **updated}))
             events += [SlotSet(name, value) for name, value in updated.items()]
             await self._store(tracker, updated)

@@ -28,8 +28,11 @@ from bot.parsing.options import match_level, match_option, match_title
 from bot.parsing.places import match_municipality
 from bot.parsing.residence import RESIDENCE_STATUS_CODES, parse_residence_status
 from bot.parsing.spoken import parse_spoken_languages
+from bot.parsing.understanding import Reading, answer_models
 
 UNKNOWN = "unknown"
+# An answer awaiting "Did you mean …?": {"slot", "value", "label"} (actions/intake_form.py).
+PENDING_ANSWER = "pending_answer"
 NONE = "none"
 MAX_SCHOOL_YEARS = 25
 _YES_NO = {"affirm": "yes", "deny": "no", "dont_know": UNKNOWN}
@@ -47,6 +50,8 @@ class Context:
 class Parsed:
     value: Any
     extra: dict[str, Any] | None = None  # further slots the answer fills (e.g. a stated age)
+    # Not sure enough to store: the person is asked "Did you mean …?" and stores it with one tap.
+    confirm: bool = False
 
 
 Parser = Callable[[Answer, Context], Parsed]
@@ -77,6 +82,14 @@ def _offered(value: Any, choices: Any) -> Any:
     return value
 
 
+def has_choices(slot: str) -> bool:
+    """Whether the slot's question offers buttons to choose from (dates and names do not)."""
+    catalog = response_catalog()
+    asks = [f"ask_{slot}", f"ask_{slot}_duldung", f"ask_{slot}_permit"]
+    return any(name in catalog and (catalog.get(name).dynamic_buttons or any(
+        button.payload != "/dont_know" for button in catalog.get(name).buttons)) for name in asks)
+
+
 def option_values(response: str) -> set[str]:
     """The values of a question's fixed buttons."""
     return {button.value for button in response_catalog().get(response).buttons if button.value is not None}
@@ -92,12 +105,19 @@ def option_titles(response: str, language: str) -> dict[str, list[str]]:
     return titles
 
 
-def names_an_option(slot: str, text: str, language: str) -> bool:
-    """Whether the text is a button title of the slot's closed question, typed out.
-
-    Such a text answers the question whatever the intent model makes of it: "Nachmittags"
-    (afternoons) is no goodbye, "Keine Angabe" no refusal.
-    """
+def answers_directly(slot: str, text: str, language: str, today: datetime.date, status: Any = None) -> bool:
+    """Whether the text answers the slot's question whatever the intent model makes of it: a
+    button title typed out ("Nachmittags", afternoons, is no goodbye; "Keine Angabe" no refusal),
+    a date for a date question ("sanadkii hore", last year, is no "go back"), or an answer the
+    question's own classifier is sure of ("je voudrais apprendre un métier" asks for no person;
+    that classifier learnt such requests as "not an answer")."""
+    if slot in ("birth_date", "arrival_date"):
+        try:
+            return parse_partial_date(text, today) is not None
+        except AnswerError:
+            return True  # a date, if an impossible one: the question's own message explains
+    if _read(_classifier_for(slot, status), text).sure:
+        return True
     response = f"ask_{slot}"
     if response not in response_catalog():
         return False
@@ -105,11 +125,60 @@ def names_an_option(slot: str, text: str, language: str) -> bool:
     return bool(titles) and match_title(text, titles) is not None
 
 
+def _classifier_for(slot: str, status: Any) -> str:
+    """The classifier of a slot's question (the kind of residence depends on the status)."""
+    if slot == "residence_kind":
+        return "residence_kind_duldung" if status == "duldung" else "residence_kind_permit"
+    return slot
+
+
+def _read(question: str, text: str) -> Reading:
+    return answer_models().read(question, text)
+
+
+def _sure(question: str, text: str) -> Parsed | None:
+    """The answer the question's classifier is sure of, to be stored."""
+    reading = _read(question, text)
+    return Parsed(reading.value) if reading.sure else None
+
+
+def _proposal(question: str, text: str, error: AnswerError) -> Parsed:
+    """The answer the classifier finds plausible, to be confirmed; else the question again."""
+    reading = _read(question, text)
+    if reading.plausible:
+        return Parsed(reading.value, confirm=True)
+    raise error
+
+
+def _intent_checked(question: str, text: str, value: str) -> Parsed:
+    """The intent model's yes, no or "I don't know" — unless the question's classifier finds
+    another answer plausible: "qet, tu peyvekê jî nizanim" (not one word) is "not at all" rather
+    than "I don't know", "evet Almancam iyi değil" a yes. Then that answer is proposed."""
+    reading = _read(question, text)
+    if reading.plausible and reading.value != value:
+        return Parsed(reading.value, confirm=True)
+    return Parsed(value)
+
+
+def _classifier_then_rules(question: str, answer: Answer, rules: Callable[[str], str]) -> Parsed:
+    """What the classifier is sure of; else what the rules find (names, paragraphs); else
+    "I don't know"; else a proposal to confirm; else the question again."""
+    if sure := _sure(question, answer.text):
+        return sure
+    try:
+        return Parsed(rules(answer.text))
+    except AnswerError as error:
+        if answer.is_dont_know:
+            return _intent_checked(question, answer.text, UNKNOWN)
+        return _proposal(question, answer.text, error)
+
+
 def _choice(response: str) -> Parser:
     """A closed question: a button, "I don't know", or words naming an option."""
 
+    slot = response.removeprefix("ask_")
+
     def parse(answer: Answer, context: Context) -> Parsed:
-        slot = response.removeprefix("ask_")
         pressed = _button_value(answer, slot)
         titles = option_titles(response, context.language)
         if pressed is not None:
@@ -118,19 +187,39 @@ def _choice(response: str) -> Parser:
         titled = match_title(answer.text, titles)
         if titled is not None:
             return Parsed(titled)
+        # Before "I don't know": "Almanca bilmiyorum" (I know no German) is an answer.
+        if sure := _sure(slot, answer.text):
+            return sure
         if answer.is_dont_know:
-            return Parsed(UNKNOWN)
-        return Parsed(match_option(answer.text, titles, slot))
+            # "I don't know yet" to a question whose own choice says so (the goal: "not sure yet").
+            return _intent_checked(slot, answer.text, "unsure" if UNKNOWN not in titles and "unsure" in titles else UNKNOWN)
+        try:
+            return Parsed(match_option(answer.text, titles, slot))
+        except AnswerError as error:
+            return _proposal(slot, answer.text, error)
 
     return parse
 
 
-def _yes_no(allow_unknown: bool = True) -> Parser:
+def _yes_no(slot: str, allow_unknown: bool = True) -> Parser:
+    allowed = ("yes", "no", UNKNOWN) if allow_unknown else ("yes", "no")
+
     def parse(answer: Answer, context: Context) -> Parsed:
-        value = _YES_NO.get(answer.intent or "") if answer.slot is None else None
-        if value is None or (value == UNKNOWN and not allow_unknown):
+        if answer.slot is not None:  # a button: the confirmation's Yes, or an earlier question's
+            return Parsed(_offered(answer.value, allowed))
+        # A sentence first ("yes, my German is not good" is a yes to an interpreter), then the
+        # intent model's yes, no or "I don't know".
+        if (sure := _sure(slot, answer.text)) and sure.value in allowed:
+            return sure
+        value = _YES_NO.get(answer.intent or "")
+        if value in allowed:
+            checked = _intent_checked(slot, answer.text, value)
+            if checked.value in allowed:
+                return checked
+        proposal = _proposal(slot, answer.text, AnswerError("yes_no_unclear"))
+        if proposal.value not in allowed:
             raise AnswerError("yes_no_unclear")
-        return Parsed(value)
+        return proposal
 
     return parse
 
@@ -175,15 +264,25 @@ def first_name(answer: Answer, context: Context) -> Parsed:
     return Parsed(parse_first_name(answer.text))
 
 
+def _typed_or_confirmed(answer: Answer, slot: str) -> str:
+    """The text to read a date from: what the person typed, or the date they confirmed."""
+    return str(answer.value) if answer.slot == slot and answer.value else answer.text
+
+
 def birth_date(answer: Answer, context: Context) -> Parsed:
-    if answer.is_dont_know:
-        return Parsed(UNKNOWN, {"stated_age": None})
-    parsed = parse_birth_date(answer.text, context.today)
-    return Parsed(parsed.record_value(context.today), {"stated_age": parsed.stated_age})
+    try:
+        parsed = parse_birth_date(_typed_or_confirmed(answer, "birth_date"), context.today)
+    except AnswerError:
+        # "Born in 1984, I don't know the exact date" is a year; "I don't know" alone is not.
+        if answer.is_dont_know:
+            return Parsed(UNKNOWN, {"stated_age": None})
+        raise
+    converted = parsed.date is not None and parsed.date.calendar is not None
+    return Parsed(parsed.record_value(context.today), {"stated_age": parsed.stated_age}, confirm=converted)
 
 
 def birth_date_exact(answer: Answer, context: Context) -> Parsed:
-    value = _yes_no(allow_unknown=False)(answer, context).value
+    value = _yes_no("birth_date_exact", allow_unknown=False)(answer, context).value
     # "Yes, I know it": ask for the date once more. The question is not asked a second time.
     return Parsed(value, {"birth_date": None} if value == "yes" else None)
 
@@ -192,9 +291,7 @@ def nationality(answer: Answer, context: Context) -> Parsed:
     pressed = _button_value(answer, "nationality")
     if pressed in country_codes() or pressed == STATELESS:
         return Parsed(pressed)
-    if answer.is_dont_know:
-        return Parsed(UNKNOWN)
-    return Parsed(parse_nationality(answer.text))
+    return _classifier_then_rules("nationality", answer, parse_nationality)
 
 
 def municipality(answer: Answer, context: Context) -> Parsed:
@@ -207,37 +304,50 @@ def municipality(answer: Answer, context: Context) -> Parsed:
 
 
 def residence_status(answer: Answer, context: Context) -> Parsed:
-    if answer.is_dont_know:
-        return Parsed(UNKNOWN)
     pressed = _button_value(answer, "residence_status")
-    return Parsed(pressed if pressed in RESIDENCE_STATUS_CODES else parse_residence_status(answer.text))
+    if pressed in RESIDENCE_STATUS_CODES:
+        return Parsed(pressed)
+    parsed = _classifier_then_rules("residence_status", answer, parse_residence_status)
+    if parsed.value in ("duldung", "ae_sonstige"):
+        # The kind may be in the same words ("آوسبیلدونگس دولدونگ", a Duldung for training).
+        kind = _read(_classifier_for("residence_kind", parsed.value), answer.text)
+        if kind.sure and kind.value not in (UNKNOWN, parsed.value):
+            return Parsed(kind.value, confirm=parsed.confirm)
+    return parsed
 
 
 def residence_kind(answer: Answer, context: Context) -> Parsed:
     """Refines a Duldung or Aufenthaltserlaubnis; "I don't know" keeps the general code."""
-    response = "ask_residence_kind_duldung" if context.slots.get("residence_status") == "duldung" else "ask_residence_kind_permit"
+    question = _classifier_for("residence_kind", context.slots.get("residence_status"))
+    response = f"ask_{question}"
     pressed = _button_value(answer, "residence_kind")
+    confirm = False
+    if pressed is None and (sure := _sure(question, answer.text)):
+        pressed = sure.value
     if pressed is None and not answer.is_dont_know:
         try:
             pressed = parse_residence_status(answer.text)
         except AnswerError:
-            pressed = match_option(answer.text, option_titles(response, context.language))
+            try:
+                pressed = match_option(answer.text, option_titles(response, context.language))
+            except AnswerError as error:
+                pressed, confirm = _proposal(question, answer.text, error).value, True
     kind = pressed if pressed in RESIDENCE_STATUS_CODES and pressed != UNKNOWN else None
-    return Parsed(kind or UNKNOWN, {"residence_status": kind} if kind else None)
+    return Parsed(kind or UNKNOWN, {"residence_status": kind} if kind else None, confirm=confirm)
 
 
 def arrival_date(answer: Answer, context: Context) -> Parsed:
-    if answer.is_dont_know:
-        return Parsed(UNKNOWN)
-    date = parse_partial_date(answer.text, context.today)
+    date = parse_partial_date(_typed_or_confirmed(answer, "arrival_date"), context.today)
     if date is None:
+        if answer.is_dont_know:
+            return Parsed(UNKNOWN)
         raise AnswerError("date_unparsed")
     if date.earliest > context.today:
         raise AnswerError("date_in_future")
     birth = str(context.slots.get("birth_date") or "")
     if birth[:4].isdigit() and date.iso() < birth[: len(date.iso())]:
         raise AnswerError("date_before_birth")
-    return Parsed(date.iso())
+    return Parsed(date.iso(), confirm=date.calendar is not None)
 
 
 def languages(answer: Answer, context: Context) -> Parsed:
@@ -313,10 +423,10 @@ QUESTIONS: tuple[Question, ...] = (
     Question("gender", _choice("ask_gender")),
     Question("nationality", nationality),
     Question("municipality", municipality),
-    Question("in_reception_facility", _yes_no(), _not("nationality", "DE")),
+    Question("in_reception_facility", _yes_no("in_reception_facility"), _not("nationality", "DE")),
     Question("residence_status", residence_status, _not("nationality", "DE")),
     Question("residence_kind", residence_kind, _is("residence_status", "duldung", "ae_sonstige")),
-    Question("employment_permitted", _yes_no(),
+    Question("employment_permitted", _yes_no("employment_permitted"),
              _not("residence_status", *_NEEDS_NO_PERMIT, "niederlassungserlaubnis", SKIPPED, None)),
     Question("arrival_date", arrival_date, _not("residence_status", "german_citizen")),
     Question("languages", languages),
@@ -328,11 +438,11 @@ QUESTIONS: tuple[Question, ...] = (
              _not("vocational_qualification", NONE, UNKNOWN, None)),
     Question("work_experience", _free_text("work_experience")),
     Question("goal", _choice("ask_goal")),
-    Question("childcare_needed", _yes_no(allow_unknown=False)),
+    Question("childcare_needed", _yes_no("childcare_needed", allow_unknown=False)),
     Question("contact_method", _choice("ask_contact_method")),
     Question("phone", phone, _is("contact_method", "phone")),
     Question("contact_language", contact_language),
-    Question("interpreter_needed", _yes_no(), _not("contact_language", "de")),
+    Question("interpreter_needed", _yes_no("interpreter_needed"), _not("contact_language", "de")),
     Question("contact_time", _choice("ask_contact_time")),
     # Where it matters: just before the summary, when the person knows what would be passed on.
     Question("consent_sharing", optional_consent),

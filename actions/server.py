@@ -16,6 +16,7 @@ from sanic.request import Request
 from actions.context import deployment, language_of
 from bot.config import load_settings
 from bot.messages import render, response_catalog
+from bot.parsing.understanding import answer_models
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def render_nlg_request(body: dict[str, Any]) -> dict[str, Any]:
 def build_app() -> Sanic:
     app = create_app("actions.registry", cors_origins=None)
     response_catalog()  # read the texts once, at start-up
+    answer_models()  # and the answer classifiers (trained by `lotse train` when their examples change)
 
     @app.post("/nlg")
     async def nlg(request: Request) -> response.HTTPResponse:

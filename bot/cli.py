@@ -132,6 +132,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from bot.rasa_model import model_path, train_model
 
+    from bot.parsing.understanding import answer_models
+    from bot.parsing.understanding import model_file as answers_model_file
     from bot.safety.classifier import crisis_classifier, model_file
 
     existed = model_path().exists()
@@ -140,6 +142,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     crisis_existed = model_file().exists()
     crisis_classifier()  # the crisis classifier, cached the same way
     print(f"{'up to date' if crisis_existed else 'trained'}: {model_file()}")
+    answers_existed = answers_model_file().exists()
+    answer_models()  # and the answer classifiers
+    print(f"{'up to date' if answers_existed else 'trained'}: {answers_model_file()}")
     return 0
 
 

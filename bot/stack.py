@@ -105,7 +105,8 @@ class Stack:
 
     def start_actions(self) -> None:
         service = self._spawn("actions", [sys.executable, "-m", "actions.server"])
-        self._wait_until_up(service, f"{self.settings.action_server_url}/health", timeout=60)
+        # Up in seconds; minutes only if its answer classifiers must be trained first.
+        self._wait_until_up(service, f"{self.settings.action_server_url}/health", timeout=300)
 
     def start_rasa(self) -> None:
         endpoints = write_endpoints(self.settings, self.settings.var_dir / "run" / "endpoints.yml")

@@ -15,7 +15,7 @@ from bot.i18n.languages import (
     normalise_language_code,
 )
 from bot.i18n.catalog import Translator, translator
-from bot.i18n.text import bidi_safe, format_date_for, isolate, localise
+from bot.i18n.text import bidi_safe, format_date_for, format_month_for, isolate, localise
 
 __all__ = [
     "bidi_safe",
@@ -25,6 +25,7 @@ __all__ = [
     "SUPPORTED_LANGUAGES",
     "Translator",
     "format_date_for",
+    "format_month_for",
     "isolate",
     "language_name",
     "localise",

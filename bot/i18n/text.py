@@ -5,7 +5,7 @@ import datetime
 import re
 import string
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 
 from bot.i18n.catalog import translator
 from bot.i18n.languages import RTL_LANGUAGES
@@ -68,3 +68,8 @@ class _KeepMissing(dict):
 
 def format_date_for(value: datetime.date, language: str) -> str:
     return format_date(value, format="long", locale=language)
+
+
+def format_month_for(value: datetime.date, language: str) -> str:
+    """A month and its year ("July 1996"), as the language writes them."""
+    return format_skeleton("yMMMM", value, locale=language)

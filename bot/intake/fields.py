@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from bot.deployment import Deployment
-from bot.i18n import format_date_for, localise
+from bot.i18n import format_date_for, format_month_for, localise
 from bot.intake.answers import UNANSWERED
 from bot.messages import response_catalog
 from bot.parsing.countries import STATELESS, country_name
@@ -48,8 +48,24 @@ def _date(value: str, language: str) -> str:
     if len(value) == 10:
         return format_date_for(datetime.date.fromisoformat(value), language)
     if len(value) == 7:
-        return f"{value[5:7]}.{value[:4]}"
+        return format_month_for(datetime.date.fromisoformat(f"{value}-01"), language)
     return value
+
+
+def answer_label(slot: str, value: Any, language: str) -> str:
+    """How one proposed answer reads in the person's language ("Did you mean: 31 July 1996?")."""
+    if value == "unknown":
+        return localise("I don't know", language)
+    if slot in ("birth_date", "arrival_date"):
+        return _date(str(value), language)
+    if slot == "nationality":
+        return localise("Stateless", language) if value == STATELESS else country_name(value, language)
+    responses = (("ask_residence_kind_duldung", "ask_residence_kind_permit", "ask_residence_status")
+                 if slot in ("residence_status", "residence_kind") else (f"ask_{slot}",))
+    for response in responses:
+        if response in response_catalog() and (title := button_title(response, value, language)):
+            return title
+    return {"yes": localise("Yes", language), "no": localise("No", language)}.get(str(value), str(value))
 
 
 def display_value(field: str, slots: dict[str, Any], language: str, deployment: Deployment) -> str | None:

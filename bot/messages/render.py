@@ -36,6 +36,12 @@ def _dynamic_buttons(kind: str | None, language: str, deployment: Deployment, va
     if kind == "contact_language":
         codes = dict.fromkeys([values.get("conversation_language", language), "de", "en"])
         return [{"title": language_name(code), "payload": choice_payload("contact_language", code)} for code in codes]
+    if kind == "confirmation":
+        # Yes stores the proposed value as if its button had been pressed; No asks the question again.
+        slot, value = values["slot"], values["value"]
+        no = "No, show me the choices" if values.get("has_choices") else "No, I will write it again"
+        return [{"title": localise("Yes", language), "payload": choice_payload(slot, str(value))},
+                {"title": localise(no, language), "payload": "/deny"}]
     if kind == "summary":
         buttons = [{"title": localise("Everything is correct", language), "payload": "/affirm"}]
         return buttons + [

@@ -5,8 +5,9 @@ in ways nobody listed — inflected, misspelt, indirect. A logistic regression o
 n-grams of the normalised text generalises over those. Positives are the crisis examples in
 `bot/safety/training/` (with `lexicon/`, the examples the lexicons were written against);
 negatives are their look-alikes, every example of the intent model's training data
-(nlu_data/data/nlu/), and every button title the intake shows, in every language (people type
-them out): ordinary answers and requests in all 13 languages. None of it is in the
+(nlu_data/data/nlu/) and of the answer classifiers (bot/parsing/training/), and every button
+title the intake shows, in every language (people type them out): ordinary answers and requests
+in all 13 languages. None of it is in the
 held-out sets (tests/safety/heldout/), which were written separately and blind.
 
 Training takes seconds; the fitted model is cached in models/ by a fingerprint of its inputs,
@@ -15,15 +16,12 @@ like the Rasa model, and loaded once per process. No weights come from anywhere 
 from __future__ import annotations
 
 import hashlib
-import os
-import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import joblib
 import numpy
 import sklearn
 import yaml
@@ -32,16 +30,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from bot.config import PROJECT_ROOT
+from bot.model_cache import cached_file, load_or_train
 from bot.i18n import SUPPORTED_LANGUAGES, localise
 from bot.messages import response_catalog
 from bot.messages.catalog import response_files
 from bot.safety.normalize import normalize
 
-logger = logging.getLogger(__name__)
-
 TRAINING_DIR = Path(__file__).with_name("training")
 NLU_DIR = PROJECT_ROOT / "nlu_data" / "data" / "nlu"
-MODEL_DIR = PROJECT_ROOT / "models"
+ANSWERS_DIR = PROJECT_ROOT / "bot" / "parsing" / "training"
 LOCALES_DIR = PROJECT_ROOT / "locales"
 KINDS = ("suicide", "violence", "medical", "child")
 NONE = "none"
@@ -85,13 +82,25 @@ def button_titles() -> list[str]:
     return sorted(titles)
 
 
+def answer_examples() -> list[str]:
+    """The answer classifiers' examples (bot/parsing/training/): ordinary answers in every
+    language ("no, now we live in our own flat"), some of them close to a crisis in words."""
+    texts = []
+    for path in sorted(ANSWERS_DIR.glob("*.yml")):
+        for values in ((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("questions") or {}).values():
+            for examples in (values or {}).values():
+                texts += [str(text) for text in examples or ()]
+    return texts
+
+
 def crisis_files() -> list[Path]:
     return sorted(TRAINING_DIR.rglob("*.yml"))
 
 
 def training_files() -> list[Path]:
     """Everything the fitted model depends on, for its fingerprint (the catalogs for the titles)."""
-    return [*crisis_files(), *sorted(NLU_DIR.glob("*.yml")), *response_files(), *sorted(LOCALES_DIR.glob("*/LC_MESSAGES/*.po"))]
+    return [*crisis_files(), *sorted(NLU_DIR.glob("*.yml")), *sorted(ANSWERS_DIR.glob("*.yml")), *response_files(),
+            *sorted(LOCALES_DIR.glob("*/LC_MESSAGES/*.po"))]
 
 
 def load_examples() -> Examples:
@@ -106,6 +115,7 @@ def load_examples() -> Examples:
         texts += lookalikes
         labels += [NONE] * len(lookalikes)
     ordinary = [text for path in sorted(NLU_DIR.glob("*.yml")) for text in _nlu_texts(path)] + button_titles()
+    ordinary += answer_examples()
     texts += ordinary
     labels += [NONE] * len(ordinary)
     return Examples([normalize(t) for t in texts], labels)
@@ -180,21 +190,10 @@ def train_classifier() -> CrisisClassifier:
 
 
 def model_file() -> Path:
-    return MODEL_DIR / f"safety-{fingerprint()}.joblib"
+    return cached_file("safety", fingerprint())
 
 
 @lru_cache(maxsize=1)
 def crisis_classifier() -> CrisisClassifier:
     """The fitted classifier: from models/ when its inputs have not changed, else trained now."""
-    path = model_file()
-    if path.exists():
-        return CrisisClassifier(joblib.load(path))
-    logger.info("training the crisis classifier (cached in %s)", path.name)
-    classifier = train_classifier()
-    MODEL_DIR.mkdir(parents=True, exist_ok=True)
-    for old in MODEL_DIR.glob("safety-*.joblib"):
-        old.unlink(missing_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    joblib.dump(classifier.model, temporary)
-    temporary.replace(path)
-    return classifier
+    return load_or_train("safety", fingerprint(), train_classifier, lambda c: c.model, CrisisClassifier)

@@ -21,6 +21,7 @@ from bot.db.models import Conversation
 from bot.inbox.accounts import Accounts
 from bot.intake.store import IntakeStore
 from bot.rasa_model import train_model
+from bot.parsing.understanding import answer_models
 from bot.safety.classifier import crisis_classifier
 from bot.stack import Stack
 from tests.e2e.fake_telegram import FakeTelegram, TelegramUser, free_port
@@ -34,6 +35,7 @@ class Harness:
         self.telegram = telegram
         self.model = train_model(settings)
         crisis_classifier()  # trained and cached here, so the gateway does not train it at start-up
+        answer_models()  # … nor the action server its answer classifiers
         self.stack = Stack(settings, self.model)
         self.store = IntakeStore(Database(settings.app_database_url))
 

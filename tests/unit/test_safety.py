@@ -127,9 +127,10 @@ def test_ordinary_intake_answers_are_no_crisis():
 
 
 def test_the_cached_model_is_reused(tmp_path, monkeypatch):
+    from bot import model_cache
     from bot.safety import classifier as module
 
-    monkeypatch.setattr(module, "MODEL_DIR", tmp_path)
+    monkeypatch.setattr(model_cache, "MODEL_DIR", tmp_path)
     module.crisis_classifier.cache_clear()
     try:
         first = module.crisis_classifier()
