@@ -195,6 +195,7 @@ def _flatten(record: dict[str, Any]) -> dict[str, Any]:
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.db import Database, migrate
     from bot.intake.store import IntakeStore
+    from bot.stats.cells import csv_cell
 
     settings = load_settings()
     migrate(settings.app_database_url)
@@ -204,7 +205,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return 0
-    rows = [_flatten(record) for record in records]
+    rows = [{key: csv_cell(value) for key, value in _flatten(record).items()} for record in records]
     columns = list(EXPORT_COLUMNS) + sorted({k for row in rows for k in row} - set(EXPORT_COLUMNS))
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()

@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 
 from bot.db import Case, Database
+from bot.stats.cells import csv_cell, is_formula_like
 from bot.stats.report import Filters, Statistics
 from bot.stats.tables import Table
 
@@ -26,7 +27,7 @@ def aggregates_csv(tables: Sequence[Table], suppressed: bool = True) -> str:
     for table in tables:
         for row in table.suppressed() if suppressed else table.rows:
             for header, cell in zip(table.headers[1:], row[1:]):
-                writer.writerow([table.title, row[0], header, "" if cell is None else cell])
+                writer.writerow([csv_cell(value) for value in (table.title, row[0], header, "" if cell is None else cell)])
     return out.getvalue()
 
 
@@ -44,6 +45,10 @@ def aggregates_xlsx(tables: Sequence[Table], filters: Filters) -> bytes:
             cell.font = Font(bold=True)
         for row in table.suppressed():
             sheet.append(row)
+        for sheet_row in sheet.iter_rows():
+            for cell in sheet_row:
+                if is_formula_like(cell.value):
+                    cell.data_type = "s"  # the text as typed, not a formula (bot/stats/cells.py)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -58,6 +63,6 @@ def cases_csv(database: Database, statistics: Statistics, filters: Filters) -> s
              .where(statistics.case_conditions(filters)).order_by(Case.created_at))
     with database.session() as session:
         for row in session.execute(query):
-            writer.writerow(["|".join(cell) if isinstance(cell, list) else "" if cell is None else cell
+            writer.writerow([csv_cell("|".join(cell) if isinstance(cell, list) else "" if cell is None else cell)
                              for cell in row])
     return out.getvalue()
