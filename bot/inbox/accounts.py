@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -26,6 +27,12 @@ _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
 class AccountError(ValueError):
     """A staff-facing error: the message says what to do."""
+
+
+def login_key(login: str) -> str:
+    """What a failed login is counted under: a hash of what was typed, never the text itself —
+    people type their password into the login field."""
+    return hashlib.sha256(login.strip()[:64].encode()).hexdigest()
 
 
 class LoginRefused(Exception):
@@ -80,7 +87,7 @@ class Accounts:
             staff.password_hash = _hasher.hash(password)
             staff.password_changed_at = utcnow()
             staff.disabled = False
-            session.execute(delete(LoginAttempt).where(LoginAttempt.login == login))
+            session.execute(delete(LoginAttempt).where(LoginAttempt.login == login_key(login)))
 
     def active(self, login: str) -> Account | None:
         with self.database.session() as session:
@@ -100,7 +107,7 @@ class Accounts:
         with self.database.session() as session:
             since = utcnow() - FAILURE_WINDOW
             failures = session.scalar(select(func.count()).select_from(LoginAttempt)
-                                      .where(LoginAttempt.login == login, LoginAttempt.at >= since))
+                                      .where(LoginAttempt.login == login_key(login), LoginAttempt.at >= since))
             from_client = session.scalar(select(func.count()).select_from(LoginAttempt)
                                          .where(LoginAttempt.client == client, LoginAttempt.at >= since))
             if failures >= MAX_FAILURES_PER_LOGIN or from_client >= MAX_FAILURES_PER_CLIENT:
@@ -114,8 +121,8 @@ class Accounts:
             if ok:
                 if _hasher.check_needs_rehash(staff.password_hash):
                     staff.password_hash = _hasher.hash(password)
-                session.execute(delete(LoginAttempt).where(LoginAttempt.login == login))
+                session.execute(delete(LoginAttempt).where(LoginAttempt.login == login_key(login)))
                 return Account(staff.login, staff.display_name, staff.role)
         with self.database.session() as session:  # its own transaction: the refusal must not undo it
-            session.add(LoginAttempt(login=login, client=client[:64]))
+            session.add(LoginAttempt(login=login_key(login), client=client[:64]))
         raise LoginRefused("invalid")

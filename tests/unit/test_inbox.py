@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from starlette.testclient import TestClient
 
 from bot.config import Settings
-from bot.db import AuditEntry, CaseMessage, Database, OutboxMessage, migrate
+from bot.db import AuditEntry, CaseMessage, Database, LoginAttempt, OutboxMessage, migrate
 from bot.deployment import load_deployment
 from bot.handoff.cases import CaseDesk
 from bot.handoff.packet import Packet
@@ -225,3 +226,22 @@ def test_a_prepared_phrase_goes_out_in_the_persons_language_with_the_german_belo
     assert queued.text == f"👤 Anna A.: {arabic}\n\n🇩🇪 {german}"
     with pytest.raises(Refused):
         casework.reply_with_phrase(anna, case_id, "anything_else")
+
+
+def test_a_failed_login_keeps_no_trace_of_what_was_typed(client: TestClient, settings: Settings) -> None:
+    typed = "Sommer2026!geheim"  # a password typed into the login field
+    assert login(client, typed, "whatever").status_code == 401
+    with Database(settings.app_database_url).session() as session:
+        kept = [(a.login, a.client) for a in session.scalars(select(LoginAttempt))]
+    assert len(kept) == 1 and typed not in repr(kept)
+    for _ in range(MAX_FAILURES_PER_LOGIN - 1):
+        login(client, typed, "whatever")
+    assert "Zu viele Fehlversuche" in login(client, typed, "whatever").text  # still counted per login
+
+
+def test_database_errors_do_not_carry_the_values(settings: Settings) -> None:
+    database = Database(settings.app_database_url)
+    with pytest.raises(IntegrityError) as error, database.session() as session:
+        session.add(LoginAttempt(login=None, client="Amina Yusuf, 0176 5556667"))  # type: ignore[arg-type]
+        session.flush()
+    assert "Amina" not in str(error.value) and "0176" not in str(error.value)
