@@ -194,10 +194,14 @@ class AnswerModels:
     def __init__(self, features: FeatureUnion, heads: dict[str, LogisticRegression]) -> None:
         self.features = features
         self.heads = heads
+        # One answer is read up to four times in its turn (sure? plausible? an answer at all?).
+        self._read = lru_cache(maxsize=1024)(self._read_uncached)
 
     def read(self, question: str, text: str) -> Reading:
         """The likeliest answer the text gives to the question, and how likely it is."""
-        folded = fold(text)
+        return self._read(question, fold(text))
+
+    def _read_uncached(self, question: str, folded: str) -> Reading:
         if not folded or question not in self.heads:
             return Reading(None, 0.0)
         head = self.heads[question]
