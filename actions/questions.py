@@ -327,6 +327,11 @@ def residence_kind(answer: Answer, context: Context) -> Parsed:
     if pressed is None and not answer.is_dont_know:
         try:
             pressed = parse_residence_status(answer.text)
+            reading = _read(question, answer.text)
+            if pressed == context.slots.get("residence_status") and reading.plausible and reading.value != UNKNOWN:
+                # The document's name again ("une Duldung pour faire une formation"): its kind,
+                # if the words say it, is proposed rather than the general name stored.
+                pressed, confirm = reading.value, reading.value != pressed
         except AnswerError:
             try:
                 pressed = match_option(answer.text, option_titles(response, context.language))

@@ -88,6 +88,7 @@ def month_named(text: str) -> tuple[int, str] | None:
 
 _NUMERIC_DMY = re.compile(r"\b(\d{1,2})\s*[./\-]\s*(\d{1,2})\s*[./\-]\s*(\d{4}|\d{2})\b")
 _NUMERIC_YMD = re.compile(r"\b(\d{4})\s*[./\-]\s*(\d{1,2})\s*[./\-]\s*(\d{1,2})\b")
+_NUMERIC_YM = re.compile(r"\b(\d{4})\s*[./\-]\s*(\d{1,2})\b")
 _NUMERIC_MY = re.compile(r"\b(\d{1,2})\s*[./\-]\s*(\d{4})\b")
 _YEAR = re.compile(r"(?<!\d)(1[89]\d{2}|2[01]\d{2})(?!\d)")
 _NUMBER = re.compile(r"\b(\d{1,3})\b")
@@ -140,6 +141,8 @@ def parse_partial_date(text: str, today: datetime.date) -> PartialDate | None:
         day, month, year_text = match.groups()
         year = int(year_text) if len(year_text) == 4 else _two_digit_year(int(year_text), today)
         return _checked(PartialDate(year, int(month), int(day)))
+    if match := _NUMERIC_YM.search(value):  # 2021-11, as a confirmed month comes back
+        return _checked(PartialDate(int(match.group(1)), int(match.group(2))))
     if match := _NUMERIC_MY.search(value):
         month, year = int(match.group(1)), int(match.group(2))
         return _checked(PartialDate(year, month))

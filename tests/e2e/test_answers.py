@@ -113,20 +113,29 @@ class SentenceRun(IntakeRun):
         typed: Answers = {slot: (lambda r, text=text: self.say(text)) for slot, text in sentences.items()}
         return {**by_buttons, **typed}
 
-    def finish(self, replies: list[BotMessage], max_turns: int = 60) -> list[BotMessage]:
-        answers = self.answers()
-        done = localise(response_catalog().get("intake_complete").text, self.language, first_name=self.name)[:15]
+    def step(self, replies: list[BotMessage]) -> list[BotMessage]:
+        """Confirm a proposal, or answer the question asked."""
         template = localise(response_catalog().get("confirm_answer").text, self.language)
         proposal = max(re.split(r"\{[^}]*\}", template), key=len).strip()  # its words without the answer
+        if proposal in replies[-1].text:
+            return self.press(localise("Yes", self.language), replies)
+        slot = self.asked(replies)
+        assert slot is not None, f"{self.language}: no known question in {[m.text for m in replies]}"
+        return self.answers()[slot](replies)
+
+    def answer_until(self, slot: str, replies: list[BotMessage], max_turns: int = 60) -> list[BotMessage]:
+        for _ in range(max_turns):
+            if self.asked(replies) == slot:
+                return replies
+            replies = self.step(replies)
+        raise AssertionError(f"{self.language}: {slot} was not asked; last: {[t.person for t in self.turns[-6:]]}")
+
+    def finish(self, replies: list[BotMessage], max_turns: int = 60) -> list[BotMessage]:
+        done = localise(response_catalog().get("intake_complete").text, self.language, first_name=self.name)[:15]
         for _ in range(max_turns):
             if any(done in m.text for m in replies):
                 return replies
-            if proposal in replies[-1].text:
-                replies = self.press(localise("Yes", self.language), replies)
-                continue
-            slot = self.asked(replies)
-            assert slot is not None, f"{self.language}: no known question in {[m.text for m in replies]}"
-            replies = answers[slot](replies)
+            replies = self.step(replies)
         raise AssertionError(f"{self.language}: the intake did not finish; last: {[t.person for t in self.turns[-6:]]}")
 
 
@@ -141,3 +150,20 @@ def test_an_intake_answered_in_sentences_is_stored_field_by_field(harness: Harne
     assert stored == EXPECTED[language]
     method, times = CONTACT[language]
     assert (intake["contact"]["method"], intake["contact"]["times"]) == (method, times)
+
+
+CORRECTIONS = {"fr": "ma date de naissance est fausse", "fa": "تاریخ تولدم اشتباه است", "ru": "дата рождения неправильная",
+               "ti": "ዕለት ልደተይ ጌጋ እዩ"}
+
+
+@pytest.mark.parametrize("language", sorted(CORRECTIONS))
+def test_a_correction_in_words_asks_that_question_again(harness: Harness, language: str) -> None:
+    user = harness.user(language_code=language)
+    run = SentenceRun(user, language, SENTENCES[language]["first_name"])
+    replies = run.answer_until("confirmed", run.start())
+    replies = run.say(CORRECTIONS[language])
+    assert run.asked(replies) == "birth_date", [m.text for m in replies]
+    replies = run.say("12.05.1990")
+    assert run.asked(replies) == "confirmed"
+    intake = harness.intake_of(user)
+    assert intake is not None and intake["birth_date"] == "1990-05-12"

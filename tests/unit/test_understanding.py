@@ -147,6 +147,22 @@ async def test_a_proposal_is_asked_as_did_you_mean_and_stored_only_when_confirme
     assert (slots["birth_date"], slots["pending_answer"]) == ("1996-07-31", None)
 
 
+async def test_a_confirmed_month_is_stored_as_a_month() -> None:
+    slots, _ = await run_form(tracker("arrival_date", "آبان ۱۴۰۰ رسیدم", language="fa"))
+    pending = slots["pending_answer"]
+    assert (pending["value"], slots["arrival_date"]) == ("2021-11", None)
+    entities = [{"entity": "slot", "value": "arrival_date"}, {"entity": "value", "value": "2021-11"}]
+    slots, _ = await run_form(tracker("arrival_date", '/inform{"slot":"arrival_date","value":"2021-11"}',
+                                      entities=entities, language="fa", pending_answer=pending))
+    assert slots["arrival_date"] == "2021-11"
+
+
+def test_the_name_of_the_document_again_proposes_the_kind_its_words_say() -> None:
+    parsed = answer("residence_kind", "c'est une Duldung pour faire une formation", "fr", residence_status="duldung")
+    assert parsed.value == "duldung_ausbildung"
+    assert answer("residence_kind", "nur Duldung", "de", residence_status="duldung").value == "duldung"
+
+
 async def test_no_to_a_proposal_asks_the_question_again_and_stores_nothing() -> None:
     pending = {"slot": "goal", "value": "job", "label": "A job"}
     slots, _ = await run_form(tracker("goal", "/deny", intent="deny", language="en", pending_answer=pending))
