@@ -62,6 +62,9 @@ class Settings:
     # Signs session cookies. Empty: a random key kept in var/web-secret (never in the repository).
     web_secret: str = field(default_factory=lambda: os.environ.get("LOTSE_WEB_SECRET", "").strip())
     session_minutes: int = field(default_factory=lambda: int(_env("LOTSE_SESSION_MINUTES", "30")))
+    # The reverse proxies in front of the inbox (addresses or networks, comma-separated): only
+    # their X-Forwarded-For names the client; anyone else's is ignored.
+    trusted_proxies: str = field(default_factory=lambda: os.environ.get("LOTSE_TRUSTED_PROXIES", "").strip())
     # A person who writes again after this long is welcomed back before the intake goes on.
     welcome_back_after_hours: float = field(default_factory=lambda: float(_env("LOTSE_WELCOME_BACK_HOURS", "12")))
 
@@ -112,6 +115,7 @@ class Settings:
             "LOTSE_WEB_URL": self.web_public_url,
             "LOTSE_WEB_SECRET": self.web_secret,
             "LOTSE_SESSION_MINUTES": str(self.session_minutes),
+            "LOTSE_TRUSTED_PROXIES": self.trusted_proxies,
         }
 
 

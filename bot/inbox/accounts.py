@@ -4,20 +4,28 @@ from __future__ import annotations
 import datetime
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from bot.db import Database, LoginAttempt, Staff
 from bot.db.models import utcnow
 
 ROLES = ("staff", "coordinator", "admin")
 MIN_PASSWORD_LENGTH = 12
-# At most this many failed logins per account, and per client, within the window.
+# Within the window: an account is refused to a client after this many failures from that
+# client, and a client after this many failures for any accounts. Failures for an account from
+# all clients slow every login to it down (a growing delay) instead of locking it: nobody can
+# lock a colleague out, and the right password from another client still gets in.
 MAX_FAILURES_PER_LOGIN = 5
 MAX_FAILURES_PER_CLIENT = 20
 FAILURE_WINDOW = datetime.timedelta(minutes=15)
+SLOWDOWN_AFTER = 3  # failures of an account before its logins are slowed
+MAX_DELAY_SECONDS = 30.0
+BURST = 20  # failures of one account within the window: admins are told (audit entry)
 
 _hasher = PasswordHasher()
 # Verifying against this when the login is unknown takes as long as a real check,
@@ -36,9 +44,10 @@ def login_key(login: str) -> str:
 
 
 class LoginRefused(Exception):
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, burst: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason  # "invalid" | "throttled"
+        self.burst = burst  # this failure made a burst against the account: admins are told
 
 
 @dataclass(frozen=True)
@@ -101,16 +110,27 @@ class Accounts:
             return [(Account(s.login, s.display_name, s.role), s.disabled)
                     for s in session.scalars(select(Staff).order_by(Staff.login))]
 
+    def _failures(self, session: Session, *conditions: Any) -> int:
+        since = utcnow() - FAILURE_WINDOW
+        return session.scalar(select(func.count()).select_from(LoginAttempt)
+                              .where(LoginAttempt.at >= since, *conditions)) or 0
+
+    def delay_before(self, login: str) -> float:
+        """Seconds to wait before checking a login to this account: doubling with each failure
+        (from any client) past SLOWDOWN_AFTER, at most MAX_DELAY_SECONDS."""
+        with self.database.session() as session:
+            failures = self._failures(session, LoginAttempt.login == login_key(login))
+        return 0.0 if failures < SLOWDOWN_AFTER else min(2.0 ** (failures - SLOWDOWN_AFTER), MAX_DELAY_SECONDS)
+
     def authenticate(self, login: str, password: str, client: str) -> Account:
         """The account, or LoginRefused. A disabled account fails like a wrong password."""
         login = login.strip()[:64]
+        client = client[:64]
         with self.database.session() as session:
-            since = utcnow() - FAILURE_WINDOW
-            failures = session.scalar(select(func.count()).select_from(LoginAttempt)
-                                      .where(LoginAttempt.login == login_key(login), LoginAttempt.at >= since))
-            from_client = session.scalar(select(func.count()).select_from(LoginAttempt)
-                                         .where(LoginAttempt.client == client, LoginAttempt.at >= since))
-            if failures >= MAX_FAILURES_PER_LOGIN or from_client >= MAX_FAILURES_PER_CLIENT:
+            key = login_key(login)
+            from_client = self._failures(session, LoginAttempt.client == client)
+            for_account = self._failures(session, LoginAttempt.login == key, LoginAttempt.client == client)
+            if for_account >= MAX_FAILURES_PER_LOGIN or from_client >= MAX_FAILURES_PER_CLIENT:
                 raise LoginRefused("throttled")
             staff = session.get(Staff, login)
             try:
@@ -121,8 +141,11 @@ class Accounts:
             if ok:
                 if _hasher.check_needs_rehash(staff.password_hash):
                     staff.password_hash = _hasher.hash(password)
-                session.execute(delete(LoginAttempt).where(LoginAttempt.login == login_key(login)))
+                # This client's failures are forgiven; others' keep counting (and slowing).
+                session.execute(delete(LoginAttempt).where(LoginAttempt.login == key, LoginAttempt.client == client))
                 return Account(staff.login, staff.display_name, staff.role)
         with self.database.session() as session:  # its own transaction: the refusal must not undo it
-            session.add(LoginAttempt(login=login_key(login), client=client[:64]))
-        raise LoginRefused("invalid")
+            session.add(LoginAttempt(login=login_key(login), client=client))
+            session.flush()
+            burst = self._failures(session, LoginAttempt.login == login_key(login)) == BURST
+        raise LoginRefused("invalid", burst=burst)

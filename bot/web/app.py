@@ -28,7 +28,7 @@ from bot.db import Case, Database
 from bot.deployment import load_deployment
 from bot.handoff.outbox import enqueue, telegram_chat_of
 from bot.i18n import SUPPORTED_LANGUAGES, language_name
-from bot.inbox.accounts import Account, Accounts, LoginRefused
+from bot.inbox.accounts import Account, Accounts, LoginRefused, login_key
 from bot.inbox.audit import AuditLog
 from bot.inbox.casework import AGE_GROUPS, STATE_LABELS, STATES, TRANSITIONS, Casework, Filters, Forbidden, NotFound, Refused
 from bot.messages import render
@@ -136,10 +136,18 @@ async def login(request: Request) -> Response:
         return PlainTextResponse("Sicherheitsprüfung fehlgeschlagen: bitte die Seite neu laden.", status_code=403)
     login_name, password = str(form.get("login", "")), str(form.get("password", ""))
     next_path = str(form.get("next") or "/cases")
+    client = client_of(request, inbox.settings.trusted_proxies)
+    # Slowed, not locked: failures against an account (from anyone) make every try wait longer.
+    await asyncio.sleep(await inbox.run(inbox.accounts.delay_before, login_name))
     try:
-        account = await inbox.run(inbox.accounts.authenticate, login_name, password, client_of(request))
+        account = await inbox.run(inbox.accounts.authenticate, login_name, password, client)
     except LoginRefused as refused:
-        await inbox.run(inbox.audit.record, login_name.strip()[:64] or "?", f"login_{refused.reason}")
+        # Never what was typed (people type passwords into the login field): its hash.
+        typed = f"#{login_key(login_name)[:12]}"
+        await inbox.run(inbox.audit.record, typed, f"login_{refused.reason}", None, client)
+        if refused.burst:
+            logger.warning("many failed logins for one account (%s) within 15 minutes", typed)
+            await inbox.run(inbox.audit.record, "system", "login_burst", None, typed)
         message = ("Zu viele Fehlversuche. Bitte warten Sie 15 Minuten." if refused.reason == "throttled"
                    else "Anmeldename oder Passwort stimmt nicht, oder das Konto ist gesperrt.")
         return inbox.page(request, "login.html", 401, error=message, next=next_path)

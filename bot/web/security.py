@@ -1,6 +1,7 @@
 """Sessions with a timeout, CSRF tokens, and headers that keep pages out of caches and frames."""
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import time
 from pathlib import Path
@@ -53,5 +54,27 @@ def session_expired(request: Request, timeout_seconds: int) -> bool:
     return False
 
 
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def _is_trusted(address: str, trusted: str) -> bool:
+    for entry in (e.strip() for e in trusted.split(",") if e.strip()):
+        try:
+            if ipaddress.ip_address(address) in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            if address == entry:  # a name, as a test client has
+                return True
+    return False
+
+
+def client_of(request: Request, trusted_proxies: str = "") -> str:
+    """The client's address: the peer's, unless the peer is a trusted reverse proxy; then the
+    nearest address in X-Forwarded-For that is not one of our proxies (what a client writes
+    further left is its own claim). Behind a proxy every peer address is the proxy's: counting
+    failed logins by it would let anyone lock everyone out."""
+    peer = request.client.host if request.client else "unknown"
+    if not _is_trusted(peer, trusted_proxies):
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted_proxies):
+            return hop[:64]
+    return peer

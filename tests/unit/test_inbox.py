@@ -5,6 +5,7 @@ that the bot cannot be reached (the browser and relay tests in tests/e2e run wit
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from pathlib import Path
@@ -21,7 +22,8 @@ from bot.deployment import load_deployment
 from bot.handoff.cases import CaseDesk
 from bot.handoff.packet import Packet
 from bot.i18n import localise
-from bot.inbox.accounts import MAX_FAILURES_PER_LOGIN, AccountError, Accounts
+from bot.inbox import accounts as accounts_module
+from bot.inbox.accounts import MAX_FAILURES_PER_LOGIN, AccountError, Accounts, LoginRefused, login_key
 from bot.inbox.casework import Casework, Refused
 from bot.messages import response_catalog
 from bot.web.app import build_app
@@ -228,12 +230,20 @@ def test_a_prepared_phrase_goes_out_in_the_persons_language_with_the_german_belo
         casework.reply_with_phrase(anna, case_id, "anything_else")
 
 
+@pytest.fixture(autouse=True)
+def quick_slowdown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Failed logins slow the next ones down; here by milliseconds, not seconds."""
+    monkeypatch.setattr(accounts_module, "MAX_DELAY_SECONDS", 0.01)
+
+
 def test_a_failed_login_keeps_no_trace_of_what_was_typed(client: TestClient, settings: Settings) -> None:
     typed = "Sommer2026!geheim"  # a password typed into the login field
     assert login(client, typed, "whatever").status_code == 401
     with Database(settings.app_database_url).session() as session:
         kept = [(a.login, a.client) for a in session.scalars(select(LoginAttempt))]
+        audited = [(e.actor, e.action, e.detail) for e in session.scalars(select(AuditEntry))]
     assert len(kept) == 1 and typed not in repr(kept)
+    assert audited and typed not in repr(audited)
     for _ in range(MAX_FAILURES_PER_LOGIN - 1):
         login(client, typed, "whatever")
     assert "Zu viele Fehlversuche" in login(client, typed, "whatever").text  # still counted per login
@@ -245,3 +255,49 @@ def test_database_errors_do_not_carry_the_values(settings: Settings) -> None:
         session.add(LoginAttempt(login=None, client="Amina Yusuf, 0176 5556667"))  # type: ignore[arg-type]
         session.flush()
     assert "Amina" not in str(error.value) and "0176" not in str(error.value)
+
+
+def login_from(client: TestClient, address: str, name: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    token = csrf_of(client.get("/login").text)
+    return client.post("/login", data={"login": name, "password": password, "csrf": token}, follow_redirects=False,
+                       headers={"X-Forwarded-For": f"203.0.113.99, {address}"})
+
+
+def test_behind_the_proxy_one_client_cannot_lock_an_account_for_everyone(settings: Settings) -> None:
+    client = TestClient(build_app(dataclasses.replace(settings, trusted_proxies="testclient, 10.0.0.0/8")))
+    for _ in range(MAX_FAILURES_PER_LOGIN):
+        assert login_from(client, "198.51.100.7", "anna", "wrong password!").status_code == 401
+    assert "Zu viele Fehlversuche" in login_from(client, "198.51.100.7", "anna").text
+    with Database(settings.app_database_url).session() as session:
+        clients = {a.client for a in session.scalars(select(LoginAttempt))}
+    assert clients == {"198.51.100.7"}  # the address the proxy saw, not the one the client claimed
+    assert login_from(client, "192.0.2.44", "anna").status_code == 303  # anna, from her own computer
+
+
+def test_forwarded_for_from_anyone_but_our_proxies_is_ignored(client: TestClient) -> None:
+    for number in range(MAX_FAILURES_PER_LOGIN):
+        assert login_from(client, f"192.0.2.{number}", "anna", "wrong password!").status_code == 401
+    assert "Zu viele Fehlversuche" in login_from(client, "192.0.2.200", "anna").text
+
+
+def test_failures_against_an_account_slow_its_logins_down(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts_module, "MAX_DELAY_SECONDS", 30.0)
+    accounts = Accounts(Database(settings.app_database_url))
+    delays = []
+    for number in range(10):
+        delays.append(accounts.delay_before("anna"))
+        with pytest.raises(LoginRefused):
+            accounts.authenticate("anna", "wrong password!", f"192.0.2.{number}")
+    assert delays == [0.0, 0.0, 0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    assert accounts.delay_before("bert") == 0.0
+
+
+def test_a_burst_against_one_account_is_recorded_for_admins(client: TestClient, settings: Settings,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts_module, "BURST", 6)
+    app = TestClient(build_app(dataclasses.replace(settings, trusted_proxies="testclient")))
+    for number in range(6):
+        login_from(app, f"192.0.2.{number}", "anna", "wrong password!")
+    with Database(settings.app_database_url).session() as session:
+        bursts = [(e.actor, e.detail) for e in session.scalars(select(AuditEntry).where(AuditEntry.action == "login_burst"))]
+    assert bursts == [("system", f"#{login_key('anna')[:12]}")]
