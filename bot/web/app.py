@@ -29,7 +29,7 @@ from bot.deployment import load_deployment
 from bot.handoff.outbox import enqueue, telegram_chat_of
 from bot.i18n import SUPPORTED_LANGUAGES, language_name
 from bot.inbox.accounts import Account, Accounts, LoginRefused, login_key
-from bot.inbox.audit import AuditLog
+from bot.inbox.audit import AuditLog, AuditQuery
 from bot.inbox.casework import AGE_GROUPS, STATE_LABELS, STATES, TRANSITIONS, Casework, Filters, Forbidden, NotFound, Refused
 from bot.messages import render
 from bot.privacy import Eraser
@@ -169,6 +169,8 @@ async def logout(inbox: Inbox, request: Request) -> Response:
 
 # --- cases ---------------------------------------------------------------------------------------
 
+CASE_HISTORY = 50  # who viewed and changed the case: the newest entries on its page
+
 @signed_in
 async def home(inbox: Inbox, request: Request) -> Response:
     account: Account = request.state.account
@@ -195,7 +197,9 @@ async def case_page(inbox: Inbox, request: Request) -> Response:
     view = await inbox.run(inbox.casework.view, account, case_id)
     events = await inbox.rasa.events(view.case.conversation_id)
     await inbox.run(inbox.audit.record, account.login, "view_case", case_id)
+    history = await inbox.run(inbox.audit.search, AuditQuery(case_id=case_id), CASE_HISTORY)
     return inbox.page(request, "case.html", view=view, case=view.case, entries=timeline(events, view.messages, view.undelivered),
+                      history=history,
                       bot_unreachable=events is None, transitions=TRANSITIONS[view.case.state],
                       members=inbox.casework.team_members(view.case), team=inbox.deployment.team(view.case.team),
                       phrases=inbox.casework.phrases(),
@@ -333,9 +337,10 @@ class SecurityHeaders:
 
 
 def build_app(settings: Settings, extra_routes: list[Route] | None = None) -> Starlette:
-    from bot.web.dashboard import ROUTES as dashboard_routes  # imports this module: load it here
+    from bot.web.audit_page import ROUTES as audit_routes  # these import this module: load them here
+    from bot.web.dashboard import ROUTES as dashboard_routes
 
-    extra_routes = [*dashboard_routes, *(extra_routes or [])]
+    extra_routes = [*dashboard_routes, *audit_routes, *(extra_routes or [])]
     routes = [
         Route("/health", health),
         Route("/login", login_page, methods=["GET"]),

@@ -301,3 +301,24 @@ def test_a_burst_against_one_account_is_recorded_for_admins(client: TestClient, 
     with Database(settings.app_database_url).session() as session:
         bursts = [(e.actor, e.detail) for e in session.scalars(select(AuditEntry).where(AuditEntry.action == "login_burst"))]
     assert bursts == [("system", f"#{login_key('anna')[:12]}")]
+
+
+def test_admins_read_the_audit_log_by_who_what_and_case(client: TestClient, settings: Settings) -> None:
+    case_id = open_case(settings, "telegram:2001", MOERS)
+    login(client, "anna")
+    assert client.get(f"/cases/{case_id}").status_code == 200
+    client.post("/logout", data={"csrf": csrf_of(client.get("/cases").text)})
+    assert client.get("/audit", follow_redirects=False).status_code == 303  # signed out: the login page
+
+    login(client, "bert")
+    assert client.get("/audit").status_code == 403  # staff do not read the log
+    client.post("/logout", data={"csrf": csrf_of(client.get("/cases").text)})
+
+    login(client, "root")
+    page = client.get("/audit", params={"who": "anna", "what": "view_case"}).text
+    assert case_id[:8] in page and "view_case" in page and "view_list" not in page
+    assert case_id[:8] not in client.get("/audit", params={"who": "bert"}).text
+    assert "Keine Einträge" in client.get("/audit", params={"from": "2030-01-01"}).text
+    # The case page shows who viewed and changed the case.
+    history = client.get(f"/cases/{case_id}").text.split("<h2>Verlauf</h2>")[1]
+    assert "anna" in history and "view_case" in history
