@@ -100,12 +100,20 @@ def test_an_update_is_stored_once_and_its_words_go_once_processed(settings: Sett
     assert (row.update_id, row.content, row.done_at is not None) == (7, None, True)
 
 
-def test_group_chats_are_not_stored(settings: Settings) -> None:
+GROUP_MESSAGE = {"message_id": 1, "date": 0, "text": "hi", "chat": {"id": -100, "type": "group"}}
+GROUP_UPDATES = {
+    "message": {"message": GROUP_MESSAGE},
+    # A button under one of the bot's messages in a staff group: the same filter as messages.
+    "button": {"callback_query": {"id": "q1", "chat_instance": "c", "data": "x", "message": GROUP_MESSAGE,
+                                  "from": {"id": 5, "is_bot": False, "first_name": "Erika"}}},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(GROUP_UPDATES))
+def test_group_chats_are_not_stored(settings: Settings, kind: str) -> None:
     database = Database(settings.app_database_url)
     inbound = Inbound(database, Recorder().process, Recorder().tell_to_wait)
-    group = Update.de_json({"update_id": 9, "message": {"message_id": 1, "date": 0, "text": "hi",
-                                                        "chat": {"id": -100, "type": "group"}}}, None)
-    asyncio.run(inbound.accept(group))
+    asyncio.run(inbound.accept(Update.de_json({"update_id": 9, **GROUP_UPDATES[kind]}, None)))
     assert rows(database) == []
 
 
