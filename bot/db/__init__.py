@@ -4,11 +4,11 @@ from __future__ import annotations
 from bot.db.models import (
     AuditEntry, Base, CallbackPayload, Case, CaseMessage, CaseNote, Conversation, CrisisAlert, InboundUpdate, Intake, IntakeStats,
     LoginAttempt, OutboxMessage, Staff,
-    StaffNotice,
+    StaffNotice, StaffSession,
 )
 from bot.db.session import Database, migrate
 
 __all__ = [
     "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "Conversation", "CrisisAlert", "Database", "InboundUpdate", "Intake", "IntakeStats",
-    "LoginAttempt", "OutboxMessage", "Staff", "StaffNotice", "migrate",
+    "LoginAttempt", "OutboxMessage", "Staff", "StaffNotice", "StaffSession", "migrate",
 ]

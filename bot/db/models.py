@@ -212,6 +212,22 @@ class Staff(Base):
     password_changed_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class StaffSession(Base):
+    """A signed-in inbox session, kept on the server so that it can be ended (logout, a new
+    password, a disabled account, an admin). The cookie carries a random token; only its hash is
+    stored here."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The last thing the person did; the case page's background refresh does not count.
+    active_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class LoginAttempt(Base):
     """Failed logins, for throttling; kept in the database so a restart does not reset them."""
 

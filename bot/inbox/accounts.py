@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import Database, LoginAttempt, Staff
 from bot.db.models import utcnow
+from bot.inbox.sessions import end_sessions_of
 
 ROLES = ("staff", "coordinator", "admin")
 MIN_PASSWORD_LENGTH = 12
@@ -85,17 +86,21 @@ class Accounts:
         return staff
 
     def disable(self, login: str) -> None:
+        """The account cannot log in, and its open sessions end."""
         with self.database.session() as session:
             self._existing(session, login).disabled = True
+            end_sessions_of(session, login)
 
     def reset_password(self, login: str, password: str) -> None:
-        """A new password; the account is enabled again and its failed logins are forgotten."""
+        """A new password; the account is enabled again, its failed logins are forgotten and its
+        open sessions end (a copied cookie stops working)."""
         check_password(password)
         with self.database.session() as session:
             staff = self._existing(session, login)
             staff.password_hash = _hasher.hash(password)
             staff.password_changed_at = utcnow()
             staff.disabled = False
+            end_sessions_of(session, login)
             session.execute(delete(LoginAttempt).where(LoginAttempt.login == login_key(login)))
 
     def active(self, login: str) -> Account | None:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import case, delete, func, or_, select, union
 
 from bot.config import Settings
-from bot.db import AuditEntry, CallbackPayload, Case, Conversation, CrisisAlert, Database, Intake
+from bot.db import AuditEntry, CallbackPayload, Case, Conversation, CrisisAlert, Database, Intake, StaffSession
 from bot.db.models import utcnow
 from bot.deployment import Retention, load_deployment
 from bot.privacy.deletion import Eraser
@@ -27,6 +27,9 @@ ACTOR = "retention"
 EVERY = datetime.timedelta(days=1)
 # The order people are looked at; a person due for several reasons counts under the first.
 KINDS = ("closed_case", "incomplete_intake", "no_consent")
+
+
+STAFF_SESSIONS_KEPT = datetime.timedelta(days=30)
 
 
 def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
@@ -124,6 +127,9 @@ def run_retention(settings: Settings, now: datetime.datetime | None = None, dry_
         # After the people: their deletions' own entries are new, and stay.
         with database.session() as session:
             report.audit_entries = session.execute(delete(AuditEntry).where(AuditEntry.at < audit_cutoff)).rowcount or 0
+            # Staff sessions (login, client address) are over after 12 hours; kept a while for questions.
+            report.rows["staff_sessions"] += session.execute(
+                delete(StaffSession).where(StaffSession.started_at < now - STAFF_SESSIONS_KEPT)).rowcount or 0
     finally:
         database.engine.dispose()
     return report

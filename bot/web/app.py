@@ -30,22 +30,24 @@ from bot.handoff.outbox import enqueue, telegram_chat_of
 from bot.i18n import SUPPORTED_LANGUAGES, language_name
 from bot.inbox.accounts import Account, Accounts, LoginRefused, login_key
 from bot.inbox.audit import AuditLog, AuditQuery
+from bot.inbox.sessions import Sessions
 from bot.inbox.casework import AGE_GROUPS, STATE_LABELS, STATES, TRANSITIONS, Casework, Filters, Forbidden, NotFound, Refused
 from bot.messages import render
 from bot.privacy import Eraser
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply
 from bot.web.security import (
-    CSRF_FIELD, SECURITY_HEADERS, client_of, csrf_token, csrf_valid, session_expired, session_secret,
+    CSRF_FIELD, SECURITY_HEADERS, client_of, csrf_token, csrf_valid, session_secret,
 )
 from bot.web.timeline import timeline
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-Handler = Callable[[Request], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 STAFF_TIMEZONE = ZoneInfo("Europe/Berlin")
 SESSION_COOKIE_HOURS = 12
+SESSION_TOKEN = "session"  # the cookie's one field besides the CSRF token and notices
 
 
 def local_time(value: datetime.datetime, pattern: str = "%d.%m.%Y %H:%M") -> str:
@@ -64,6 +66,7 @@ class Inbox:
         self.deployment = load_deployment(settings.deployment_file)
         self.accounts = Accounts(database)
         self.audit = AuditLog(database)
+        self.sessions = Sessions(database, datetime.timedelta(minutes=settings.session_minutes))
         self.casework = Casework(database, self.deployment)
         self.database = database
         self.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
@@ -89,18 +92,29 @@ class Inbox:
         return await asyncio.to_thread(function, *args)
 
 
-def signed_in(handler: Callable[[Inbox, Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-    """Only for a signed-in, enabled account; POSTs also need a valid CSRF token."""
+PageHandler = Callable[[Inbox, Request], Awaitable[Response]]  # gets the services and the request
 
+
+def signed_in(handler: PageHandler) -> Endpoint:
+    """Only for a signed-in, enabled account in an open session; POSTs also need a valid CSRF token."""
+    return _signed_in(handler, activity=True)
+
+
+def signed_in_background(handler: PageHandler) -> Endpoint:
+    """As signed_in, for what a page fetches by itself: it does not keep an idle session alive."""
+    return _signed_in(handler, activity=False)
+
+
+def _signed_in(handler: PageHandler, activity: bool) -> Endpoint:
     async def wrapped(request: Request) -> Response:
         inbox: Inbox = request.app.state.inbox
-        login = request.session.get("login")
-        if login and session_expired(request, inbox.settings.session_minutes * 60):
+        check = await inbox.run(inbox.sessions.check, request.session.get(SESSION_TOKEN), activity)
+        if check.expired:
             request.session.clear()
             return RedirectResponse("/login?expired=1", status_code=303)
-        account = await inbox.run(inbox.accounts.active, login) if login else None
+        account = await inbox.run(inbox.accounts.active, check.login) if check.login else None
         if account is None:
-            request.session.pop("login", None)
+            request.session.pop(SESSION_TOKEN, None)
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         request.state.account = account
         if request.method == "POST":
@@ -152,8 +166,7 @@ async def login(request: Request) -> Response:
                    else "Anmeldename oder Passwort stimmt nicht, oder das Konto ist gesperrt.")
         return inbox.page(request, "login.html", 401, error=message, next=next_path)
     request.session.clear()  # a fresh session (and CSRF token) after login
-    request.session.update(login=account.login)
-    session_expired(request, 0)  # starts the idle clock
+    request.session[SESSION_TOKEN] = await inbox.run(inbox.sessions.start, account.login, client)
     await inbox.run(inbox.audit.record, account.login, "login")
     default = "/cases" if inbox.casework.may_see_cases(account) else "/dashboard"
     return RedirectResponse(next_path if next_path.startswith("/") and not next_path.startswith("//") else default,
@@ -163,6 +176,7 @@ async def login(request: Request) -> Response:
 @signed_in
 async def logout(inbox: Inbox, request: Request) -> Response:
     await inbox.run(inbox.audit.record, request.state.account.login, "logout")
+    await inbox.run(inbox.sessions.end, request.session.get(SESSION_TOKEN))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -206,7 +220,7 @@ async def case_page(inbox: Inbox, request: Request) -> Response:
                       error=request.session.pop("refused", None))
 
 
-@signed_in
+@signed_in_background
 async def case_timeline(inbox: Inbox, request: Request) -> Response:
     """The conversation alone, for the page to refresh it while staff are on it."""
     account: Account = request.state.account
@@ -337,10 +351,10 @@ class SecurityHeaders:
 
 
 def build_app(settings: Settings, extra_routes: list[Route] | None = None) -> Starlette:
-    from bot.web.audit_page import ROUTES as audit_routes  # these import this module: load them here
+    from bot.web.admin import ROUTES as admin_routes  # these import this module: load them here
     from bot.web.dashboard import ROUTES as dashboard_routes
 
-    extra_routes = [*dashboard_routes, *audit_routes, *(extra_routes or [])]
+    extra_routes = [*dashboard_routes, *admin_routes, *(extra_routes or [])]
     routes = [
         Route("/health", health),
         Route("/login", login_page, methods=["GET"]),
@@ -361,8 +375,8 @@ def build_app(settings: Settings, extra_routes: list[Route] | None = None) -> St
         routes=routes,
         middleware=[
             Middleware(SecurityHeaders),
-            # The idle timeout is checked on the server (security.session_expired), which can say why
-            # someone was logged out; the cookie's own lifetime is only an upper bound.
+            # The cookie holds only the session's token; the session itself, its idle timeout and
+            # its absolute lifetime are on the server (bot/inbox/sessions.py).
             Middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie="lotse_session",
                        max_age=SESSION_COOKIE_HOURS * 3600, same_site="strict", https_only=secure),
         ],

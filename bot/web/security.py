@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-import time
 from pathlib import Path
 
 from starlette.requests import Request
@@ -42,16 +41,6 @@ def csrf_token(request: Request) -> str:
 def csrf_valid(request: Request, submitted: str | None) -> bool:
     expected = request.session.get(CSRF_FIELD)
     return bool(expected and submitted and secrets.compare_digest(expected, submitted))
-
-
-def session_expired(request: Request, timeout_seconds: int) -> bool:
-    """Whether the signed-in session was idle too long; touches it otherwise."""
-    now = int(time.time())
-    seen = request.session.get("seen")
-    if seen is not None and now - int(seen) > timeout_seconds:
-        return True
-    request.session["seen"] = now
-    return False
 
 
 def _is_trusted(address: str, trusted: str) -> bool:

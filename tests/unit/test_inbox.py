@@ -6,8 +6,8 @@ that the bot cannot be reached (the browser and relay tests in tests/e2e run wit
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,9 @@ from bot.deployment import load_deployment
 from bot.handoff.cases import CaseDesk
 from bot.handoff.packet import Packet
 from bot.i18n import localise
+from bot.db.models import utcnow
 from bot.inbox import accounts as accounts_module
+from bot.inbox import sessions as sessions_module
 from bot.inbox.accounts import MAX_FAILURES_PER_LOGIN, AccountError, Accounts, LoginRefused, login_key
 from bot.inbox.casework import Casework, Refused
 from bot.messages import response_catalog
@@ -142,14 +144,60 @@ def test_logins_are_throttled_after_repeated_failures(client: TestClient, settin
     assert login(client, "anna", "another good password").status_code == 303
 
 
-def test_an_idle_session_times_out(client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def later_by(monkeypatch: pytest.MonkeyPatch, **delta: float) -> None:
+    """The sessions' clock moves on (bot/inbox/sessions.py reads it)."""
+    moment = utcnow() + datetime.timedelta(**delta)
+    monkeypatch.setattr(sessions_module, "utcnow", lambda: moment)
+
+
+def test_an_idle_session_times_out_and_the_background_refresh_does_not_keep_it(
+        client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    case_id = open_case(settings, "telegram:3001", MOERS)
     login(client, "anna")
     assert client.get("/cases", follow_redirects=False).status_code == 200
-    later = time.time() + settings.session_minutes * 60 + 1
-    monkeypatch.setattr("bot.web.security.time.time", lambda: later)
+    minutes = settings.session_minutes
+    later_by(monkeypatch, minutes=minutes - 1)
+    assert client.get(f"/cases/{case_id}/timeline", follow_redirects=False).status_code == 200  # the page refreshing
+    later_by(monkeypatch, minutes=minutes + 1)
     response = client.get("/cases", follow_redirects=False)
     assert response.status_code == 303 and "expired" in response.headers["location"]
     assert client.get("/cases", follow_redirects=False).headers["location"].startswith("/login")
+
+
+def test_a_session_ends_after_twelve_hours_however_busy(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    login(client, "anna")
+    for minutes in range(20, 12 * 60, 20):  # busy all day, never idle for the 30 minutes
+        later_by(monkeypatch, minutes=minutes)
+        assert client.get("/cases", follow_redirects=False).status_code == 200
+    later_by(monkeypatch, hours=12, minutes=1)
+    assert "expired" in client.get("/cases", follow_redirects=False).headers["location"]
+
+
+def test_logout_and_a_new_password_end_a_copied_cookie(client: TestClient, settings: Settings) -> None:
+    login(client, "anna")
+    thief = TestClient(client.app, cookies=dict(client.cookies))
+    assert thief.get("/cases", follow_redirects=False).status_code == 200
+    client.post("/logout", data={"csrf": csrf_of(client.get("/cases").text)})
+    assert thief.get("/cases", follow_redirects=False).status_code == 303
+
+    login(client, "anna")
+    thief = TestClient(client.app, cookies=dict(client.cookies))
+    Accounts(Database(settings.app_database_url)).reset_password("anna", "another good password")
+    assert thief.get("/cases", follow_redirects=False).status_code == 303
+    assert client.get("/cases", follow_redirects=False).status_code == 303
+
+
+def test_admins_see_and_end_a_users_sessions(settings: Settings) -> None:
+    anna, admin = TestClient(build_app(settings)), TestClient(build_app(settings))
+    login(anna, "anna")
+    login(admin, "root")
+    page = admin.get("/sessions").text
+    assert "anna" in page and "root" in page
+    admin.post("/sessions/end", data={"login": "anna", "csrf": csrf_of(page)})
+    assert anna.get("/cases", follow_redirects=False).status_code == 303
+    assert "anna" not in admin.get("/sessions").text.split("<tbody>")[1]
+    login(anna, "anna")
+    assert anna.get("/sessions").status_code == 403
 
 
 def test_pages_are_not_cached_or_framed(client: TestClient) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 
 from bot.config import Settings
 from bot.conversation import Conversations, Person
-from bot.db import AuditEntry, CallbackPayload, Case, Conversation, Database, Intake
+from bot.db import AuditEntry, CallbackPayload, Case, Conversation, Database, Intake, StaffSession
 from bot.db.session import alembic_config
 from bot.deployment import DeploymentError, Retention, parse_deployment
 from bot.privacy.retention import months_before, run_retention
@@ -161,3 +161,15 @@ def test_migration_0006_keeps_rows_and_goes_both_ways(tmp_path: Path) -> None:
     with database.engine.connect() as connection:
         assert connection.execute(text("SELECT text FROM outbox")).scalar() == "queued before"
         assert "staff_notices" not in {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master"))}
+
+
+def test_old_staff_sessions_are_deleted(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with Database(settings.app_database_url).session() as session:
+        session.add(StaffSession(token_hash="old", login="anna", client="192.0.2.1", started_at=NOW - 31 * DAY,
+                                 active_at=NOW - 31 * DAY, ended_at=NOW - 31 * DAY))
+        session.add(StaffSession(token_hash="new", login="anna", client="192.0.2.1", started_at=NOW - DAY,
+                                 active_at=NOW - DAY))
+    assert run_retention(settings, now=NOW).rows["staff_sessions"] == 1
+    with Database(settings.app_database_url).session() as session:
+        assert [s.token_hash for s in session.scalars(select(StaffSession))] == ["new"]
