@@ -65,6 +65,16 @@ class Filters:
                 if getattr(self, name)]
 
 
+PAGE_SIZE = 200  # cases per page of the list
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[Case]
+    number: int
+    has_more: bool
+
+
 @dataclass
 class CaseView:
     case: Case
@@ -97,12 +107,15 @@ class Casework:
             raise Forbidden
         return case
 
-    def list(self, account: Account, filters: Filters, limit: int = 200) -> list[Case]:
+    def list(self, account: Account, filters: Filters, page: int = 1) -> CasePage:
+        """One page of the matching cases (PAGE_SIZE a page), and whether there are more."""
         if not self.may_see_cases(account):
             raise Forbidden
+        page = max(1, page)
         # Urgent cases still open head the list: a person in danger is waiting.
         urgent_open = and_(Case.urgent, Case.state != "closed")
-        query = select(Case).order_by(sql_case((urgent_open, 0), else_=1), Case.created_at.desc()).limit(limit)
+        query = (select(Case).order_by(sql_case((urgent_open, 0), else_=1), Case.created_at.desc(), Case.id)
+                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
         teams = self.visible_teams(account)
         if teams is not None:
             query = query.where(Case.team.in_(teams))
@@ -125,7 +138,8 @@ class Casework:
             query = query.where(or_(Case.reference.ilike(pattern), Case.first_name.ilike(pattern),
                                     Case.headline.ilike(pattern)))
         with self.database.session() as session:
-            return list(session.scalars(query))
+            cases = list(session.scalars(query))
+        return CasePage(cases[:PAGE_SIZE], page, has_more=len(cases) > PAGE_SIZE)
 
     def view(self, account: Account, case_id: str) -> CaseView:
         with self.database.session() as session:

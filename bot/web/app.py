@@ -198,10 +198,16 @@ async def case_list(inbox: Inbox, request: Request) -> Response:
     filters = Filters(state=params.get("state", "open"), programme=params.get("programme", ""),
                       municipality=params.get("municipality", ""), language=params.get("language", ""),
                       age_group=params.get("age", ""), search=params.get("q", "")[:64])
-    cases = await inbox.run(inbox.casework.list, account, filters)
+    try:
+        number = int(params.get("page", "1"))
+    except ValueError:
+        number = 1
+    page = await inbox.run(inbox.casework.list, account, filters, number)
     await inbox.run(inbox.audit.record, account.login, "view_list", None, ",".join(filters.active()))
-    return inbox.page(request, "cases.html", cases=cases, filters=filters, states=STATES,
-                      notice=request.session.pop("notice", None))
+    # The same filters on the other pages.
+    query = {key: value for key, value in params.items() if key != "page"}
+    return inbox.page(request, "cases.html", cases=page.cases, page=page, page_query=query, filters=filters,
+                      states=STATES, notice=request.session.pop("notice", None))
 
 
 @signed_in

@@ -117,4 +117,4 @@ def test_open_urgent_cases_head_the_inbox(database: Database) -> None:
         desk.open_case(conversation_id=f"telegram:{number}", channel="telegram", reason="requested", language="en",
                        first_name=None, municipality_ags=None, team=team, packet_for=lambda _: packet, urgency=urgency)
     listed = Casework(database, DEPLOYMENT).list(Account("anna", "Anna", "staff"), Filters(state="open"))
-    assert [c.conversation_id for c in listed] == ["telegram:2", "telegram:3", "telegram:1"]
+    assert [c.conversation_id for c in listed.cases] == ["telegram:2", "telegram:3", "telegram:1"]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.testclient import TestClient
 
 from bot.config import Settings
-from bot.db import AuditEntry, CaseMessage, Database, LoginAttempt, OutboxMessage, migrate
+from bot.db import AuditEntry, Case, CaseMessage, Database, LoginAttempt, OutboxMessage, migrate
 from bot.deployment import load_deployment
 from bot.handoff.cases import CaseDesk
 from bot.handoff.packet import Packet
@@ -370,3 +370,21 @@ def test_admins_read_the_audit_log_by_who_what_and_case(client: TestClient, sett
     # The case page shows who viewed and changed the case.
     history = client.get(f"/cases/{case_id}").text.split("<h2>Verlauf</h2>")[1]
     assert "anna" in history and "view_case" in history
+
+
+def test_the_case_list_pages_beyond_the_newest_two_hundred(client: TestClient, settings: Settings,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.inbox.casework.PAGE_SIZE", 3)
+    references = []
+    for number in range(7):
+        case_id = open_case(settings, f"telegram:{4000 + number}", MOERS)
+        with Database(settings.app_database_url).session() as session:
+            references.append(session.get(Case, case_id).reference)
+    login(client, "anna")
+    first = client.get("/cases", params={"state": "open", "municipality": MOERS}).text
+    assert "Seite 1" in first and "page=2" in first and f"municipality={MOERS}" in first and "page=0" not in first
+    pages = [client.get("/cases", params={"state": "open", "municipality": MOERS, "page": n}).text for n in (1, 2, 3)]
+    shown = [[ref for ref in references if ref in page] for page in pages]
+    assert [len(refs) for refs in shown] == [3, 3, 1]
+    assert sorted(sum(shown, [])) == sorted(references)  # every case on exactly one page
+    assert "page=4" not in pages[2] and "page=2" in pages[2]
