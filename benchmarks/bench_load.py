@@ -297,7 +297,7 @@ async def bench_ours(users: int, turns: int, lifted: bool, profile: float) -> tu
         started = time.monotonic()
         await asyncio.to_thread(harness.start)
         print(f"  stack up in {time.monotonic() - started:.0f} s; {limiter}; "
-              f"Rasa {'plain' if os.environ.get('LOTSE_RASA_PLAIN') else 'through bot/rasa_launcher'}", flush=True)
+              f"Rasa {'plain' if os.environ.get('LOTSE_RASA_PLAIN') else 'through nlu_data/launcher'}", flush=True)
         pids = {service.name: service.process.pid for service in harness.stack.services}
         pids["bench (fake Bot API, people)"] = os.getpid()
         # Warm-up: one person's first turns load the model's lazy parts; not counted.

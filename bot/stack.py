@@ -48,10 +48,10 @@ class StartupFailed(RuntimeError):
 
 
 def rasa_command(rasa_bin: Path) -> list[str]:
-    """Rasa's command line through our launcher (bot/rasa_launcher.py, decision 12) when the Rasa
+    """Rasa's command line through our launcher (nlu_data/launcher.py, decision 12) when the Rasa
     executable has its environment's Python beside it; else the executable itself."""
     python = rasa_bin.parent / "python"
-    return [str(python), "-m", "bot.rasa_launcher"] if python.exists() else [str(rasa_bin)]
+    return [str(python), "-m", "nlu_data.launcher"] if python.exists() else [str(rasa_bin)]
 
 
 @dataclass

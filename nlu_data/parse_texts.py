@@ -1,6 +1,6 @@
 """Parse texts with the trained model's NLU (runs in the Rasa environment).
 
-`python benchmarks/rasa_parse.py MODEL IN.json OUT.json`: IN is a JSON list of texts, OUT a JSON
+`python nlu_data/parse_texts.py MODEL IN.json OUT.json` (used by `make answers-report`): IN is a JSON list of texts, OUT a JSON
 object text → Rasa's parse (intent, intent_ranking, entities), as the form's actions see it.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Starts Rasa's own command line (`python -m bot.rasa_launcher run …` in the Rasa environment)
+"""Starts Rasa's own command line (`python -m nlu_data.launcher run …` in the Rasa environment)
 with two changes: Rasa's logs never carry what people wrote, and action-server responses are
 validated by a validator built once.
 
@@ -11,7 +11,8 @@ the large events schema itself against its meta-schema and builds a new validato
 under load that was the biggest single cost in the Rasa process (decision 12). The checks are
 the same here; only the schema check and the validator's construction happen once.
 
-Runs in the Rasa environment: imports only the standard library, jsonschema and rasa.
+Runs in the Rasa environment, beside the Rasa project's own components (nlu_data/): the
+application (bot/, actions/) never imports rasa. Imports only the standard library, jsonschema and rasa.
 `LOTSE_RASA_PLAIN=1` keeps Rasa's own validation (to measure the difference).
 """
 from __future__ import annotations
