@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import MAX_ANSWER_LENGTH, Answer, read_answer, repeats_previous_message
 from actions.context import channel_of, deployment, in_thread, intake_store, language_of, say, today
-from actions.questions import PENDING_ANSWER, QUESTION_BY_SLOT, Context, answers_directly, skip_updates
+from actions.questions import PENDING_ANSWER, QUESTION_BY_SLOT, Context, is_request, skip_updates
 from bot.db.models import utcnow
 from bot.intake.answers import record_fields
 from bot.intake.fields import answer_label
@@ -54,8 +54,8 @@ class ValidateIntakeForm(FormValidationAction):
         if requested not in QUESTION_BY_SLOT:
             return []
         language = language_of(tracker.slots, tracker.latest_message.get("metadata"))
-        if answer.interrupts(requested, repeats_previous_message(tracker.events)) and not answers_directly(
-                requested, answer.text, language, today(), tracker.get_slot("residence_status")):
+        if is_request(answer, requested, language, today(), tracker.get_slot("residence_status"),
+                      repeats_previous_message(tracker.events)):
             return []
         # The raw answer stands in the slot until validation replaces it with a parsed value.
         return [SlotSet(requested, RAW_ANSWER)]

@@ -125,6 +125,13 @@ def answers_directly(slot: str, text: str, language: str, today: datetime.date, 
     return bool(titles) and match_title(text, titles) is not None
 
 
+def is_request(answer: Answer, slot: str, language: str, today: datetime.date, status: Any = None,
+               repeated: bool = False) -> bool:
+    """Whether the message is a request to the bot (help, back, a person …) rather than an answer
+    to the slot's question: the intent model says so, and the text does not answer directly."""
+    return answer.interrupts(slot, repeated) and not answers_directly(slot, answer.text, language, today, status)
+
+
 def _classifier_for(slot: str, status: Any) -> str:
     """The classifier of a slot's question (the kind of residence depends on the status)."""
     if slot == "residence_kind":

@@ -24,7 +24,7 @@ import yaml
 
 from actions.answers import read_answer
 from actions.intake_form import ValidateIntakeForm
-from actions.questions import Context, Parsed, answers_directly
+from actions.questions import Context, Parsed, is_request
 from bot.config import PROJECT_ROOT, load_settings
 from bot.deployment import load_deployment
 from bot.i18n import SUPPORTED_LANGUAGES
@@ -73,7 +73,7 @@ def nlu_parses(texts: list[str]) -> dict[str, dict]:
         source.write_text(json.dumps(missing, ensure_ascii=False), encoding="utf-8")
         python = Path(settings.rasa_bin).parent / "python"
         print(f"parsing {len(missing)} answers with the trained model …", file=sys.stderr)
-        subprocess.run([str(python), str(PROJECT_ROOT / "benchmarks" / "rasa_parse.py"), str(model), str(source),
+        subprocess.run([str(python), str(PROJECT_ROOT / "nlu_data" / "parse_texts.py"), str(model), str(source),
                         str(target)], check=True, cwd=PROJECT_ROOT, env=rasa_environment(),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         parsed.update(json.loads(target.read_text(encoding="utf-8")))
@@ -88,8 +88,7 @@ def outcome(case: Case, parse: dict, deployment: Any) -> tuple[str, str]:
         return "asked_again", "taken as a crisis"
     answer = read_answer({**parse, "text": case.text})
     slot = "residence_kind" if case.question == "residence_kind" else case.question
-    if answer.interrupts(slot) and not answers_directly(slot, answer.text, case.language, TODAY,
-                                                         case.slots.get("residence_status")):
+    if is_request(answer, slot, case.language, TODAY, case.slots.get("residence_status")):
         return "asked_again", f"taken as a request: {answer.intent}"
     context = Context(TODAY, deployment, case.language, case.slots)
     result = ValidateIntakeForm._parse(slot, answer, context)
@@ -110,9 +109,9 @@ def cross_validate(folds: int = 3) -> None:
     """The thresholds' trade-off on our own training examples (never the held-out answers): each
     written example is read by models trained without its fold. Per (accept, propose): stored
     correctly, proposed correctly, stored wrongly, proposed wrongly (asked again after "No")."""
-    from bot.parsing.understanding import QUESTIONS, Examples, _written_examples, fold, load_examples, train_models
+    from bot.parsing.understanding import QUESTIONS, Examples, fold, load_examples, train_models, written_examples
 
-    written = {q: [(fold(t), v) for v, ts in _written_examples().get(q, {}).items() for t in ts] for q in QUESTIONS}
+    written = {q: [(fold(t), v) for v, ts in written_examples().get(q, {}).items() for t in ts] for q in QUESTIONS}
     full = {question: load_examples(question) for question in QUESTIONS}
     readings: list[tuple[str, str | None, float]] = []  # (expected, read, probability)
     for k in range(folds):

@@ -150,7 +150,7 @@ class Accounts:
                 session.execute(delete(LoginAttempt).where(LoginAttempt.login == key, LoginAttempt.client == client))
                 return Account(staff.login, staff.display_name, staff.role)
         with self.database.session() as session:  # its own transaction: the refusal must not undo it
-            session.add(LoginAttempt(login=login_key(login), client=client))
+            session.add(LoginAttempt(login=key, client=client))
             session.flush()
-            burst = self._failures(session, LoginAttempt.login == login_key(login)) == BURST
+            burst = self._failures(session, LoginAttempt.login == key) == BURST
         raise LoginRefused("invalid", burst=burst)

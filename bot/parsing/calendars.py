@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from convertdate import coptic, persian
 
@@ -17,9 +18,9 @@ from bot.parsing.text import clean, fold
 # Month names as people write them, folded (bot.parsing.text.fold). Persian (Iran), the Dari and
 # Pashto zodiac names used in Afghanistan, Sorani solar names, and Latin transliterations.
 SOLAR_HIJRI_MONTHS: dict[int, tuple[str, ...]] = {
-    1: ("فروردین", "حمل", "وری", "خاکەلێوە", "farvardin", "farwardin", "hamal", "hamal"),
+    1: ("فروردین", "حمل", "وری", "خاکەلێوە", "farvardin", "farwardin", "hamal"),
     2: ("اردیبهشت", "ثور", "غویی", "غوایی", "گوڵان", "ordibehesht", "sawr", "saur", "sor"),
-    3: ("خرداد", "جوزا", "جوزا", "غبرگولی", "جۆزەردان", "khordad", "jawza", "jauza", "jowza"),
+    3: ("خرداد", "جوزا", "غبرگولی", "جۆزەردان", "khordad", "jawza", "jauza", "jowza"),
     4: ("تیر", "سرطان", "چنگاښ", "چنګاښ", "پووشپەڕ", "tir", "saratan"),
     5: ("مرداد", "امرداد", "اسد", "زمری", "گەلاوێژ", "mordad", "asad"),
     6: ("شهریور", "سنبله", "وږی", "خەرمانان", "shahrivar", "shahrewar", "sonbola", "sunbula", "sunbulah"),
@@ -41,8 +42,6 @@ _ETHIOPIAN_ERA = re.compile(r"ዓ\s*[./]?\s*ም|\be\s*\.?\s*c\b\.?|ethiopian cal
 _SOLAR_HIJRI_YEAR = re.compile(r"(?<!\d)(13\d{2}|140\d)(?!\d)")
 _ETHIOPIAN_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[01]\d)(?!\d)")
 _NUMBERS = re.compile(r"(?<!\d)(\d{1,4})(?!\d)")
-# Solar Hijri 1300 began in March 1921; the Ethiopian year 1950 in September 1957.
-SOLAR_HIJRI_YEARS = range(1300, 1410)
 
 
 @dataclass(frozen=True)
@@ -55,17 +54,24 @@ class ConvertedDate:
     calendar: str  # "solar_hijri" or "ethiopian"
 
 
-def _month_in(folded: str, months: dict[int, tuple[str, ...]]) -> int | None:
-    """The month named in folded text; the longest name wins."""
-    found: list[tuple[int, int]] = []
+@lru_cache(maxsize=2)
+def _month_patterns(calendar: str) -> tuple[tuple[re.Pattern[str], int, int], ...]:
+    """(pattern, month, length of the name) for one calendar's month names, compiled once."""
+    months = SOLAR_HIJRI_MONTHS if calendar == "solar_hijri" else ETHIOPIAN_MONTHS
+    patterns = []
     for number, names in months.items():
         for name in names:
             key = fold(name)
             # Pashto and Dari inflect a final vowel letter (سلواغه → د سلواغې).
             stem = key[:-1] if len(key) >= 4 and key[-1] in "هیاۍېەێ" else key
             # Arabic-script proclitics (ب, و, د) and suffixes (ی, ې, ê …) may stick to the name.
-            if re.search(rf"(?<!\w)(?:ب|و|د|ل)?{re.escape(stem)}(?:\w{{0,3}})(?!\w)", folded):
-                found.append((len(key), number))
+            patterns.append((re.compile(rf"(?<!\w)(?:ب|و|د|ل)?{re.escape(stem)}(?:\w{{0,3}})(?!\w)"), number, len(key)))
+    return tuple(patterns)
+
+
+def _month_in(folded: str, calendar: str) -> int | None:
+    """The month named in folded text; the longest name wins."""
+    found = [(length, number) for pattern, number, length in _month_patterns(calendar) if pattern.search(folded)]
     return max(found)[1] if found else None
 
 
@@ -86,18 +92,18 @@ def read_other_calendar(text: str) -> ConvertedDate | None:
     value = clean(text)
     folded = fold(value)
     if _ETHIOPIAN_ERA.search(value) and (year_match := _ETHIOPIAN_YEAR.search(value)):
-        return _converted(value, folded, year_match, ETHIOPIAN_MONTHS, 13, "ethiopian")
+        return _converted(value, folded, year_match, 13, "ethiopian")
     if year_match := _SOLAR_HIJRI_YEAR.search(value):
-        return _converted(value, folded, year_match, SOLAR_HIJRI_MONTHS, 12, "solar_hijri")
+        return _converted(value, folded, year_match, 12, "solar_hijri")
     return None
 
 
-def _converted(value: str, folded: str, year_match: re.Match[str], months: dict[int, tuple[str, ...]],
-               month_count: int, calendar: str) -> ConvertedDate | None:
+def _converted(value: str, folded: str, year_match: re.Match[str], month_count: int,
+               calendar: str) -> ConvertedDate | None:
     year = int(year_match.group(1))
     numbers = [int(n) for n in _NUMBERS.findall(value)]
     year_index = numbers.index(year)
-    named = _month_in(folded, months)
+    named = _month_in(folded, calendar)
     if named is not None:
         others = [n for i, n in enumerate(numbers) if i != year_index and 1 <= n <= 31]
         day, month = (others[0] if others else None), named

@@ -40,8 +40,8 @@ _MORE_MONTH_NAMES: dict[int, tuple[str, ...]] = {
 }
 # "month 9 of 2015": a month named by its number after a word for "month".
 _MONTH_NUMBER = re.compile(r"(?:شهر|ماه|مانگ|مانگی|میاشت|month|monat|mois|месяц\w*|місяц\w*|mangi|mang|bish\w*|"
-                           r"ayı|ayında|ወርሒ|meh|heyv)\s*(?:ی|ê|a|ê)?\s*(\d{1,2})(?!\d)", re.IGNORECASE)
-_ORDINAL_SUFFIX = r"(?:st|nd|rd|th|er|re|e|eme|ème|ê|an|aad|ی|ه|ته|\.|-?го|-?е|-?го)?"
+                           r"ayı|ayında|ወርሒ|meh|heyv)\s*(?:ی|ê|a)?\s*(\d{1,2})(?!\d)", re.IGNORECASE)
+_ORDINAL_SUFFIX = r"(?:st|nd|rd|th|er|re|e|eme|ème|ê|an|aad|ی|ه|ته|\.|-?го|-?е)?"
 
 
 @lru_cache(maxsize=1)

@@ -81,6 +81,7 @@ class Examples:
         self.labels += [label] * len(texts)
 
 
+@lru_cache(maxsize=1)
 def _nlu_examples() -> dict[str, list[str]]:
     by_intent: dict[str, list[str]] = {}
     for path in sorted(NLU_DIR.glob("*.yml")):
@@ -92,7 +93,8 @@ def _nlu_examples() -> dict[str, list[str]]:
     return by_intent
 
 
-def _written_examples() -> dict[str, dict[str, list[str]]]:
+@lru_cache(maxsize=1)
+def written_examples() -> dict[str, dict[str, list[str]]]:
     """question → value → our examples in every language."""
     merged: dict[str, dict[str, list[str]]] = {}
     for path in sorted(TRAINING_DIR.glob("*.yml")):
@@ -123,7 +125,7 @@ def _territory_names() -> dict[str, list[str]]:
 def load_examples(question: str) -> Examples:
     examples = Examples()
     nlu = _nlu_examples()
-    written = _written_examples().get(question, {})
+    written = written_examples().get(question, {})
     for value, texts in written.items():
         examples.add(texts, value)
     response = QUESTIONS[question]

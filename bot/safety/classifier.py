@@ -34,11 +34,12 @@ from bot.model_cache import cached_file, load_or_train
 from bot.i18n import SUPPORTED_LANGUAGES, localise
 from bot.messages import response_catalog
 from bot.messages.catalog import response_files
+from bot.parsing.understanding import TRAINING_DIR as ANSWER_EXAMPLES_DIR
+from bot.parsing.understanding import written_examples
 from bot.safety.normalize import normalize
 
 TRAINING_DIR = Path(__file__).with_name("training")
 NLU_DIR = PROJECT_ROOT / "nlu_data" / "data" / "nlu"
-ANSWERS_DIR = PROJECT_ROOT / "bot" / "parsing" / "training"
 LOCALES_DIR = PROJECT_ROOT / "locales"
 KINDS = ("suicide", "violence", "medical", "child")
 NONE = "none"
@@ -85,12 +86,7 @@ def button_titles() -> list[str]:
 def answer_examples() -> list[str]:
     """The answer classifiers' examples (bot/parsing/training/): ordinary answers in every
     language ("no, now we live in our own flat"), some of them close to a crisis in words."""
-    texts = []
-    for path in sorted(ANSWERS_DIR.glob("*.yml")):
-        for values in ((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("questions") or {}).values():
-            for examples in (values or {}).values():
-                texts += [str(text) for text in examples or ()]
-    return texts
+    return [text for values in written_examples().values() for texts in values.values() for text in texts]
 
 
 def crisis_files() -> list[Path]:
@@ -99,7 +95,7 @@ def crisis_files() -> list[Path]:
 
 def training_files() -> list[Path]:
     """Everything the fitted model depends on, for its fingerprint (the catalogs for the titles)."""
-    return [*crisis_files(), *sorted(NLU_DIR.glob("*.yml")), *sorted(ANSWERS_DIR.glob("*.yml")), *response_files(),
+    return [*crisis_files(), *sorted(NLU_DIR.glob("*.yml")), *sorted(ANSWER_EXAMPLES_DIR.glob("*.yml")), *response_files(),
             *sorted(LOCALES_DIR.glob("*/LC_MESSAGES/*.po"))]
 
 

@@ -30,7 +30,7 @@ from bot.handoff.outbox import enqueue, telegram_chat_of
 from bot.i18n import SUPPORTED_LANGUAGES, language_name
 from bot.inbox.accounts import Account, Accounts, LoginRefused, login_key
 from bot.inbox.audit import AuditLog, AuditQuery
-from bot.inbox.sessions import Sessions
+from bot.inbox.sessions import ABSOLUTE_LIFETIME, Sessions
 from bot.inbox.casework import AGE_GROUPS, STATE_LABELS, STATES, TRANSITIONS, Casework, Filters, Forbidden, NotFound, Refused
 from bot.messages import render
 from bot.privacy import Eraser
@@ -46,7 +46,6 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 STAFF_TIMEZONE = ZoneInfo("Europe/Berlin")
-SESSION_COOKIE_HOURS = 12
 SESSION_TOKEN = "session"  # the cookie's one field besides the CSRF token and notices
 
 
@@ -384,7 +383,7 @@ def build_app(settings: Settings, extra_routes: list[Route] | None = None) -> St
             # The cookie holds only the session's token; the session itself, its idle timeout and
             # its absolute lifetime are on the server (bot/inbox/sessions.py).
             Middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie="lotse_session",
-                       max_age=SESSION_COOKIE_HOURS * 3600, same_site="strict", https_only=secure),
+                       max_age=int(ABSOLUTE_LIFETIME.total_seconds()), same_site="strict", https_only=secure),
         ],
         exception_handlers={404: not_found},
     )

@@ -171,6 +171,18 @@ def _done_rows(harness: Harness, user: TelegramUser) -> list[InboundUpdate]:
             InboundUpdate.conversation_id == f"telegram:{user.user_id}", InboundUpdate.done_at.is_not(None))))
 
 
+def assert_told_once_then_answered_in_order(harness: Harness, user: TelegramUser) -> list[BotMessage]:
+    """After an outage: told once that the answer comes later, then the name and the date of birth
+    each answered once, in order, and stored. Returns the last replies."""
+    wait_until(lambda: count(harness, user, "What is your gender?") >= 1, "the waiting messages were answered", 120)
+    replies = user.wait_for_replies()
+    questions = ("What is your first name?", ANSWER_LATER, "When were you born?", "What is your gender?")
+    assert asked(harness, user, questions) == list(questions)
+    intake = harness.intake_of(user)
+    assert intake is not None and (intake["first_name"], intake["birth_date"]) == ("Sara", "2001-04-17")
+    return replies
+
+
 def test_messages_wait_while_rasa_is_down_and_are_answered_once_it_is_back(harness: Harness) -> None:
     stack = harness.stack
     user = harness.user()
@@ -182,13 +194,7 @@ def test_messages_wait_while_rasa_is_down_and_are_answered_once_it_is_back(harne
         harness.telegram.wait_for_message(user.user_id, ANSWER_LATER)
     finally:
         stack.start_rasa()  # takes most of a minute: the messages wait meanwhile
-    wait_until(lambda: count(harness, user, "What is your gender?") >= 1, "the waiting messages were answered", 120)
-    user.wait_for_replies()
-    # Told once that the answer comes later, then each message answered once, in order.
-    questions = ("What is your first name?", ANSWER_LATER, "When were you born?", "What is your gender?")
-    assert asked(harness, user, questions) == list(questions)
-    intake = harness.intake_of(user)
-    assert intake is not None and (intake["first_name"], intake["birth_date"]) == ("Sara", "2001-04-17")
+    assert_told_once_then_answered_in_order(harness, user)
 
 
 def test_rasa_killed_mid_turn_answers_everything_once_and_in_order_and_keeps_a_relay_open(harness: Harness) -> None:
@@ -219,12 +225,7 @@ def test_rasa_killed_mid_turn_answers_everything_once_and_in_order_and_keeps_a_r
         harness.telegram.wait_for_message(TEAM_CHATS[case.team], "are you still there?")
 
         Supervisor(stack).tick()  # what `lotse run` does every half second: Rasa starts again
-        wait_until(lambda: count(harness, user, "What is your gender?") >= 1, "the waiting messages were answered", 120)
-        user.wait_for_replies()
-        questions = ("What is your first name?", ANSWER_LATER, "When were you born?", "What is your gender?")
-        assert asked(harness, user, questions) == list(questions)
-        intake = harness.intake_of(user)
-        assert intake is not None and (intake["first_name"], intake["birth_date"]) == ("Sara", "2001-04-17")
+        assert_told_once_then_answered_in_order(harness, user)
 
         staff.act(case.id, "handback")
         assert not case_of(harness, relayed).relay_open
@@ -242,10 +243,7 @@ def test_action_server_killed_mid_conversation_answers_everything_once_and_in_or
     user.write_update("17.04.2001")
     harness.telegram.wait_for_message(user.user_id, ANSWER_LATER)
     Supervisor(stack).tick()  # the action server starts again
-    wait_until(lambda: count(harness, user, "What is your gender?") >= 1, "the waiting messages were answered", 120)
-    replies = user.wait_for_replies()
-    questions = ("What is your first name?", ANSWER_LATER, "When were you born?", "What is your gender?")
-    assert asked(harness, user, questions) == list(questions)
+    replies = assert_told_once_then_answered_in_order(harness, user)
 
     replies = IntakeRun(user, "en", "Sara").finish(replies)
     intake = harness.intake_of(user)
