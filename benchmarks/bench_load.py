@@ -14,7 +14,7 @@ request) until the first reply. A turn is lost when no reply comes within 30 s (
 stops); a reply is duplicated when a turn gets the same message twice.
 
 Options (environment or arguments): --users, --turns, --limiter default|lifted, --only ours|bare,
---profile SECONDS (py-spy the Rasa process under load; needs PYSPY=/path/to/py-spy).
+--profile SECONDS (py-spy Rasa and the gateway under load; needs PYSPY=/path/to/py-spy).
 `LOTSE_RASA_PLAIN=1` starts our Rasa without the launcher's change (decision 12), to compare.
 """
 from __future__ import annotations
@@ -303,13 +303,14 @@ async def bench_ours(users: int, turns: int, lifted: bool, profile: float) -> tu
         # Warm-up: one person's first turns load the model's lazy parts; not counted.
         warm = LoadRun(LoadUser(telegram, 8_000_000, "en", Figures()), "en", "Sam")
         await warm.run(3)
-        profiler = start_profiler(pids["rasa"], profile, "ours")
+        profilers = [start_profiler(pids[name], profile, f"ours-{name}") for name in ("rasa", "gateway")]
         cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
         figures.started = time.monotonic()
         await asyncio.gather(*(one_person(telegram, figures, index, turns, users) for index in range(users)))
         figures.ended = time.monotonic()
         print("  CPU during the load: " + cpu_line(cpu, pids, figures.ended - figures.started))
-        stop_profiler(profiler)
+        for profiler in profilers:
+            stop_profiler(profiler)
         await asyncio.sleep(1.0)  # stragglers: replies after a person's last turn
         memory = {name: peak_rss_mib(pid) for name, pid in pids.items() if pid != os.getpid()}
         await asyncio.to_thread(harness.stack.stop)
@@ -416,6 +417,7 @@ def start_profiler(pid: int, seconds: float, label: str) -> tuple[subprocess.Pop
     pyspy = os.environ.get("PYSPY", "")
     if not seconds or not pyspy:
         return None
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
     out = BENCH_DIR / f"profile-{label}{'-plain' if os.environ.get('LOTSE_RASA_PLAIN') else ''}.txt"
     process = subprocess.Popen([pyspy, "record", "-p", str(pid), "-f", "raw", "-d", str(int(seconds)), "-r", "50",
                                 "--nonblocking", "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -433,7 +435,7 @@ def stop_profiler(profiler: tuple[subprocess.Popen, Path] | None) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
     if out.exists():
-        print(f"  py-spy of Rasa: {out.relative_to(PROJECT_ROOT)}")
+        print(f"  py-spy: {out.relative_to(PROJECT_ROOT)}")
         for line in profile_summary(out):
             print("    " + line)
 
