@@ -69,9 +69,11 @@ def train_model(settings: Settings, force: bool = False) -> Path:
 
 
 def tracker_store_config(url: str) -> dict[str, object]:
-    """Rasa's SQL tracker store takes URL parts, not a URL."""
+    """Rasa's SQL tracker store (ours sets SQLite up for many conversations at once) takes URL
+    parts, not a URL."""
     parsed = make_url(url)
-    config: dict[str, object] = {"type": "SQL", "dialect": parsed.drivername, "db": parsed.database}
+    config: dict[str, object] = {"type": "nlu_data.tracker_store.LotseTrackerStore",
+                                 "dialect": parsed.drivername, "db": parsed.database}
     for key in ("host", "port", "username", "password"):
         value = getattr(parsed, key)
         if value is not None:

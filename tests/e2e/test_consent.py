@@ -117,6 +117,11 @@ def test_withdrawing_consent_under_privacy_asks_first_then_deletes(harness: Harn
     replies = user.press("Yes, delete everything", replies)
     assert "I have deleted your answers" in texts(replies)
     assert harness.intake_of(user) is None
+    # Rasa keeps recent conversations in memory (nlu_data/tracker_store.py): the deleted one is
+    # not among them any more, so the next message starts a new intake, not the old one.
+    replies = user.say("/start")
+    assert "English" in titles(replies) and "Nadia" not in texts(replies)
+    assert "may I count your intake in our statistics?" in texts(user.press("Yes, I agree", user.press("English", replies)))
 
 
 def test_declined_consent_leaves_nothing_behind(harness: Harness) -> None:

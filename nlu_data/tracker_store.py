@@ -1,0 +1,82 @@
+"""Rasa's SQL tracker store, made fit for many conversations at once (decision 12).
+
+- **SQLite in write-ahead-log mode.** Rasa opens an SQLite tracker database in its default
+  rollback-journal mode, where a commit waits for several writes to reach the disk (about 18 ms
+  on our machine), and Rasa's SQL tracker store commits on its event loop: every conversation
+  waited for every other one's save. In WAL mode a commit costs about 1 ms with the same
+  durability (`synchronous=FULL`: a saved turn survives a crash of the process or the machine).
+  SQLAlchemy 1.4 also opened and closed a connection per session for SQLite files, and closing
+  the last one checkpoints the log every time; here connections stay in a pool.
+- **Trackers kept between turns.** Rasa loads a conversation's events and replays them into a
+  tracker on every turn. Here the tracker as last saved is kept in memory (the most recently
+  active conversations) and used again while the database holds no newer event for that
+  conversation: one indexed `max(id)` instead of loading and replaying everything. Another Rasa
+  process, a deletion or the retention job changes that id, and the tracker is loaded afresh.
+
+Runs in the Rasa environment (`type: nlu_data.tracker_store.LotseTrackerStore` in the endpoints,
+written by bot/rasa_model.py); imports only rasa and SQLAlchemy.
+"""
+from __future__ import annotations
+
+import collections
+import os
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
+
+# How many conversations' trackers stay in memory (a long intake's tracker is a few hundred kB).
+CACHE_SIZE = int(os.environ.get("LOTSE_TRACKER_CACHE_SIZE", "500"))
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    # Another Rasa process or `lotse` command writing at the same moment: wait, do not fail.
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class LotseTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            url = self.engine.url
+            self.engine.dispose()
+            # Rasa's sessions run on its event loop's thread; a pooled connection may be handed
+            # to another thread only when the previous one has returned it.
+            self.engine = create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.sessionmaker = sessionmaker(bind=self.engine)
+        # sender id -> (tracker as saved, id of the sender's newest stored event then)
+        self._kept: collections.OrderedDict[str, tuple[DialogueStateTracker, int | None]] = collections.OrderedDict()
+
+    def _newest_event_id(self, sender_id: str) -> int | None:
+        with self.session_scope() as session:
+            return session.execute(
+                select(func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
+            ).scalar()
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        # Taken out while in use: a turn that fails before saving leaves nothing half-changed here.
+        kept = self._kept.pop(sender_id, None)
+        if kept is not None and kept[1] is not None and kept[1] == self._newest_event_id(sender_id):
+            return kept[0]
+        return await super().retrieve(sender_id)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        # Loaded afresh, a tracker holds only its latest session's events; one that started a new
+        # session in memory holds more, so it is not kept.
+        if any(isinstance(e, SessionStarted) for e in list(tracker.events)[2:]):
+            self._kept.pop(tracker.sender_id, None)
+            return
+        self._kept[tracker.sender_id] = (tracker, self._newest_event_id(tracker.sender_id))
+        self._kept.move_to_end(tracker.sender_id)
+        while len(self._kept) > CACHE_SIZE:
+            self._kept.popitem(last=False)
