@@ -1,6 +1,7 @@
 """Engine and short-lived sessions, one per unit of work; migrations with Alembic."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -8,17 +9,20 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection, _record, synchronous: str = "FULL") -> None:  # type: ignore[no-untyped-def]
     # WAL lets the gateway and the action server read while the other writes.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # FULL: a commit waits until it is on the disk. NORMAL: it survives a crash of the process and
+    # waits for no disk write; a crash of the machine may roll back the last ones (Database).
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
     # Deleted rows are overwritten, not just unlinked: a forgotten person cannot be read back
     # from free pages of the file.
@@ -26,23 +30,39 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, synchronous: str = "FULL") -> Engine:
     # hide_parameters: an error's message never carries the values (people's answers) it was given.
-    engine = create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+    # A pre-ping finds a server connection that was dropped; an SQLite file has none to drop, and
+    # the ping was a query per unit of work.
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    engine = create_engine(url, future=True, pool_pre_ping=not sqlite, hide_parameters=True)
+    if sqlite:
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, synchronous=synchronous))
     return engine
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    """Sessions on one database.
+
+    On SQLite, a process with many small writes per turn (the gateway) passes
+    `commits_wait_for_disk=False`: its commits then cost no disk wait (a dozen per turn, all queued
+    for the file's one write lock), and a crash of the machine may roll back the last of them:
+    work that is done again. What nobody could give us again (a message Telegram is then told to
+    forget) is written with `session(durable=True)`, which waits for the disk, and so makes
+    everything committed before it durable too (decision 12).
+    """
+
+    def __init__(self, url: str, *, commits_wait_for_disk: bool = True) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, synchronous="FULL" if commits_wait_for_disk else "NORMAL")
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._durable_sessions = self._sessions
+        if not commits_wait_for_disk and self.engine.dialect.name == "sqlite":
+            self._durable_sessions = sessionmaker(make_engine(url), expire_on_commit=False)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
+    def session(self, durable: bool = False) -> Iterator[Session]:
+        with (self._durable_sessions if durable else self._sessions).begin() as session:
             yield session
 
 

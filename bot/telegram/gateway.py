@@ -59,7 +59,7 @@ def person_of(update: Update) -> Person:
 class Gateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.database = Database(settings.app_database_url)
+        self.database = Database(settings.app_database_url, commits_wait_for_disk=False)
         self.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
         self.conversations = Conversations(settings, self.rasa, wait_for_rasa=True)
         # Every update is stored first, then handled here one at a time per chat (inbound.py), so

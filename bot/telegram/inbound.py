@@ -79,7 +79,8 @@ class InboundStore:
     def add(self, update_id: int, conversation_id: str, content: str) -> bool:
         """Store an update; False when it was stored before (a redelivery)."""
         try:
-            with self.database.session() as session:
+            # Durable: once this returns, Telegram is told it may forget the update.
+            with self.database.session(durable=True) as session:
                 session.add(InboundUpdate(update_id=update_id, conversation_id=conversation_id, content=content))
         except IntegrityError:
             return False
