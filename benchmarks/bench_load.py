@@ -22,11 +22,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import dataclasses
 import os
 import random
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -141,10 +141,8 @@ class LoadTelegram(FakeTelegram):
                 if self.updates or time.monotonic() >= deadline:
                     return list(self.updates)
             self._new_update.clear()
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), timeout=max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
-                pass
 
     def push_update(self, update: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         result = super().push_update(update, *args, **kwargs)
@@ -461,8 +459,8 @@ async def main_async(args: argparse.Namespace) -> None:
     rows: list[tuple[str, Figures]] = []
     if args.only in ("", "ours"):
         print("Lotse (fake Bot API → gateway → Rasa → actions):", flush=True)
-        ours, memory, limiter = await bench_ours(args.users, args.turns, args.limiter == "lifted", args.profile)
-        rows.append((f"Lotse", ours))
+        ours, memory, _limiter = await bench_ours(args.users, args.turns, args.limiter == "lifted", args.profile)
+        rows.append(("Lotse", ours))
         print("  peak memory: " + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in memory.items()))
         for error, count in ours.errors.most_common(5):
             print(f"  driver stopped {count}×: {error}")

@@ -7,14 +7,26 @@ combinations already seen.
 """
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from datetime import date
 from operator import attrgetter
-from typing import Any, ClassVar, Hashable, Mapping
+from typing import Any, ClassVar
 
 from . import messages as m
 from .derived import EXACT, INVALID, MISSING, PARTIAL, PERSON_UNKNOWN, Facts
-from .model import (MET, NOT_MET, RESULTS, STATUS_CODES, STATUS_LABELS_DE, STATUS_UNKNOWN, UNKNOWN,
-                    FieldSpec, ReadOnlyDict, Source, Verdict)
+from .model import (
+    MET,
+    NOT_MET,
+    RESULTS,
+    STATUS_CODES,
+    STATUS_LABELS_DE,
+    STATUS_UNKNOWN,
+    UNKNOWN,
+    FieldSpec,
+    ReadOnlyDict,
+    Source,
+    Verdict,
+)
 from .tables import ReferenceTable
 
 _MEMO_LIMIT = 4096

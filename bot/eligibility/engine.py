@@ -1,18 +1,22 @@
 """Evaluation: facts → reasons per criterion → outcome per programme → result dict."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
-from typing import Iterable
 
 from . import messages as m
 from .criteria import Criterion
 from .derived import Facts, derive_facts
 from .labour import LabourAccess
-from .model import (ELIGIBLE, MET, NEEDS_REVIEW, NOT_ELIGIBLE, NOT_MET, UNKNOWN, Module, Programme,
-                    ReadOnlyDict)
-from .scope import (FundingRoundCriterion, ModuleOfferCriterion, ModulePeriodCriterion, ModuleRuleCriterion,
-                    RegionCriterion)
+from .model import ELIGIBLE, MET, NEEDS_REVIEW, NOT_ELIGIBLE, NOT_MET, UNKNOWN, Module, Programme, ReadOnlyDict
+from .scope import (
+    FundingRoundCriterion,
+    ModuleOfferCriterion,
+    ModulePeriodCriterion,
+    ModuleRuleCriterion,
+    RegionCriterion,
+)
 from .tables import ReferenceTable
 
 SAFE_COUNTRIES = "safe-countries-of-origin"

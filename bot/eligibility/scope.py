@@ -5,8 +5,8 @@ These criteria are built from a programme's `region`, `funding_rounds` and
 """
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import date
-from typing import Hashable
 
 from . import messages as m
 from .criteria import STATE_DE, Criterion, format_day, match_region
@@ -142,7 +142,7 @@ class ModuleOfferCriterion(Criterion):
                                     f"{', '.join(module.offered_in) or '–'}.", m.REGION_UNKNOWN)
         if match_region(ags, module.offered_in)[0] == MET:
             return Verdict(MET, f"Baustein wird am Wohnort (AGS {ags}) angeboten.", m.MODULE_OFFERED)
-        result, prefix = match_region(ags, module.offered_in_uncertain)
+        result, _prefix = match_region(ags, module.offered_in_uncertain)
         if result != NOT_MET:
             return Verdict(UNKNOWN, f"Ob der Baustein am Wohnort (AGS {ags}) angeboten wird, ist nicht belegt.",
                            m.MODULE_OFFERED if result == MET else m.REGION_UNKNOWN)

@@ -8,9 +8,11 @@ list them all at once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -225,7 +227,7 @@ class _Checker:
     def _no_overlap(self, spans: list[tuple[date, date, str]], what: str) -> None:
         spans = sorted((s for s in spans if isinstance(s[0], date) and isinstance(s[1], date)),
                        key=lambda s: s[0])
-        for (s1, e1, p1), (s2, e2, p2) in zip(spans, spans[1:]):
+        for (s1, e1, p1), (s2, e2, p2) in pairwise(spans):
             if s2 <= e1:
                 self.add(p2, f"{what}: dates overlap with {p1} ({s1}..{e1} and {s2}..{e2})")
 

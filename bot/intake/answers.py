@@ -55,7 +55,7 @@ def record_fields(slots: dict[str, Any], deployment: Deployment) -> dict[str, An
             "method": slots["contact_method"],
             "phone": slots.get("phone") if _answered(slots, "phone") else None,
             "language": slots.get("contact_language") if _answered(slots, "contact_language") else None,
-            "interpreter_needed": _BOOLEANS.get(slots.get("interpreter_needed") or "", None),
+            "interpreter_needed": _BOOLEANS.get(slots.get("interpreter_needed") or ""),
             "times": slots.get("contact_time") if _answered(slots, "contact_time") else None,
         }
     return fields

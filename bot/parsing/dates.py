@@ -153,7 +153,8 @@ def parse_partial_date(text: str, today: datetime.date) -> PartialDate | None:
 _RELATIVE_YEARS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (-1, ("letztes jahr", "letzten jahr", "vorletztes", "last year", "السنه الماضیه", "السنه اللی فاتت", "العام الماضی",
           "پارسال", "سال گذشته", "سال پیش", "پروسږکال", "تیر کال", "par", "sala bori", "پار", "ساڵی رابردوو",
-          "sanadkii hore", "sanadkii la soo dhaafay", "gecen yil", "geçen yıl", "gectigimiz yil", "geçtiğimiz yıl", "минулого року", "минулому році",
+          "sanadkii hore", "sanadkii la soo dhaafay", "gecen yil", "geçen yıl", "gectigimiz yil", "geçtiğimiz yıl",
+          "минулого року", "минулому році",
           "в прошлом году", "прошлого года", "l annee derniere", "l an dernier", "ዝሓለፈ ዓመት", "ኣብ ዝሓለፈ ዓመት")),
     (0, ("dieses jahr", "diesem jahr", "this year", "هذه السنه", "هالسنه", "هذا العام", "امسال", "سږکال", "isal",
          "ئەمساڵ", "sanadkan", "bu yil", "bu yıl", "цього року", "этого года", "в этом году", "cette annee", "ሎሚ ዓመት", "እዚ ዓመት")),

@@ -17,8 +17,19 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import (
-    AuditEntry, CallbackPayload, Case, CaseMessage, CaseNote, Conversation, CrisisAlert, Database, InboundUpdate, Intake,
-    IntakeStats, OutboxMessage, StaffNotice,
+    AuditEntry,
+    CallbackPayload,
+    Case,
+    CaseMessage,
+    CaseNote,
+    Conversation,
+    CrisisAlert,
+    Database,
+    InboundUpdate,
+    Intake,
+    IntakeStats,
+    OutboxMessage,
+    StaffNotice,
 )
 from bot.db.models import utcnow
 from bot.db.session import make_engine

@@ -141,6 +141,6 @@ def run_daily(settings: Settings, stop: threading.Event) -> None:
         try:
             report = run_retention(settings)
             logger.info("retention: people forgotten %s, audit entries deleted %s", report.people, report.audit_entries)
-        except Exception:  # noqa: BLE001 - a failed run must not stop the next; the log has the cause
+        except Exception:  # a failed run must not stop the next; the log has the cause
             logger.exception("retention run failed")
         stop.wait(EVERY.total_seconds())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -125,7 +125,7 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> list[Lexicon]:
     return [load_lexicon(path) for path in sorted(directory.glob("*.yml"))]
 
 
-@lru_cache(maxsize=None)
+@cache
 def compiled_lexicons(directory: Path = LEXICON_DIR) -> CompiledLexicons:
     lexicons = load_lexicons(directory)
     entries = []
@@ -155,7 +155,7 @@ class _Analysis:
     named_groups: bool
 
 
-@lru_cache(maxsize=None)
+@cache
 def _analyse(branch: str) -> _Analysis:
     """What the index needs to know of one alternative (parsed once: parsing is the slow part)."""
     parsed = sre_parse.parse(branch)
@@ -183,7 +183,7 @@ def _top_level_branches(pattern: str) -> list[str]:
         elif char == "|" and depth == 0:
             branches.append(pattern[start:position])
             start = position + 1
-    return branches + [pattern[start:]]
+    return [*branches, pattern[start:]]
 
 
 def _starts_at_word(items) -> bool:

@@ -26,7 +26,7 @@ def _print_table(table: Table, suppressed: bool) -> None:
     widths = [max(len(str(row[i])) for row in cells) for i in range(len(table.headers))]
     print(f"\n{table.title}")
     for row in cells:
-        print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
 
 
 def _stats(args: argparse.Namespace) -> int:

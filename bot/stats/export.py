@@ -26,7 +26,7 @@ def aggregates_csv(tables: Sequence[Table], suppressed: bool = True) -> str:
     writer.writerow(["tabelle", "zeile", "spalte", "wert"])
     for table in tables:
         for row in table.suppressed() if suppressed else table.rows:
-            for header, cell in zip(table.headers[1:], row[1:]):
+            for header, cell in zip(table.headers[1:], row[1:], strict=True):
                 writer.writerow([csv_cell(value) for value in (table.title, row[0], header, "" if cell is None else cell)])
     return out.getvalue()
 

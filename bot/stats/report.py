@@ -136,7 +136,7 @@ class Statistics:
         people = (s.language, s.gender, s.age_group, s.outcome)
         for status, *values, count in session.execute(
                 select(s.status, *people, func.count()).where(where).group_by(s.status, *people)):
-            for name, value in zip(("language", "gender", "age_group", "outcome"), values):
+            for name, value in zip(("language", "gender", "age_group", "outcome"), values, strict=True):
                 breakdowns[name][value or "unknown"].add(status, count)
         places = (s.municipality_ags, s.eligible_programmes)
         for status, municipality, programmes, count in session.execute(

@@ -25,12 +25,12 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversations, Person
 from bot.crisis_response import CrisisResponse
-from bot.safety import warm_up as warm_up_crisis_detection
 from bot.db import Database
 from bot.handoff.outbox import Outbox
 from bot.rasa_client import RasaClient, Reply
-from bot.telegram.inbound import DurableQueue, Inbound, retrying
+from bot.safety import warm_up as warm_up_crisis_detection
 from bot.telegram.health import serve_health
+from bot.telegram.inbound import DurableQueue, Inbound, retrying
 from bot.telegram.keyboards import payload_for
 from bot.telegram.sender import Sender, queue_replies
 
@@ -217,7 +217,7 @@ async def escalate_crisis_alerts(crisis: CrisisResponse, stop: asyncio.Event) ->
     while not stop.is_set():
         try:
             await crisis.escalate_due()
-        except Exception:  # noqa: BLE001 - a failed round must not end the watch; the next one retries
+        except Exception:  # a failed round must not end the watch; the next one retries
             logger.exception("crisis alerts: escalation failed, retrying")
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), CRISIS_POLL_SECONDS)

@@ -182,7 +182,7 @@ class Inbound:
                         task = asyncio.create_task(self._work_through(conversation_id))
                         self._chats[conversation_id] = task
                         task.add_done_callback(lambda _, c=conversation_id: self._chats.pop(c, None))
-            except Exception:  # noqa: BLE001 - e.g. "database is locked": the next round retries
+            except Exception:  # e.g. "database is locked": the next round retries
                 logger.exception("inbound: a round failed, retrying")
             self._wake.clear()
             with contextlib.suppress(asyncio.TimeoutError):
@@ -219,7 +219,7 @@ class Inbound:
                 await self._tell_to_wait(pending, update)
             await asyncio.to_thread(self.store.later, pending.update_id, retry_delay(pending.attempts + 1))
             return False
-        except Exception as error:  # noqa: BLE001 - logged; retried a few times, then dropped
+        except Exception as error:  # logged; retried a few times, then dropped
             # The kind of failure only: the update's content is personal data.
             logger.error("inbound update %s failed (attempt %s): %s", pending.update_id, pending.attempts + 1,
                          type(error).__name__, exc_info=error)

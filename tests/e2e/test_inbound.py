@@ -12,8 +12,8 @@ from sqlalchemy import select
 from bot.db import Case, Database, InboundUpdate
 from bot.i18n import localise
 from bot.messages import response_catalog
-from bot.telegram.keyboards import callback_id, remember_payloads
 from bot.stack import Supervisor
+from bot.telegram.keyboards import callback_id, remember_payloads
 from tests.e2e.conftest import STAFF_PASSWORD, TEAM_CHATS, TEAM_MEMBERS, Harness
 from tests.e2e.fake_telegram import BotMessage, TelegramUser
 from tests.e2e.intake_driver import IntakeRun

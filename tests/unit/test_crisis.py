@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.config import PROJECT_ROOT
 from bot.crisis_response import CrisisResponse
 from bot.db import Case, CaseMessage, CrisisAlert, Database, OutboxMessage, migrate
 from bot.deployment import DeploymentError, load_deployment, parse_deployment
-from bot.config import PROJECT_ROOT
 from bot.handoff.cases import CaseDesk, Urgency
 from bot.handoff.crisis import CrisisAlerts
 from bot.handoff.packet import Packet

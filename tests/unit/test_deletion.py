@@ -23,7 +23,14 @@ from bot.telegram.keyboards import CALLBACK_PREFIX, callback_id, payload_for, re
 from bot.web.app import build_app
 from tests.unit.fake_rasa import FakeRasa
 from tests.unit.privacy_helpers import (
-    OLD_NOTICE_ID, PASSWORD, SENT_NOTICE_ID, STAFF_CHAT, add_tracker_events, make_settings, store_everything, traces,
+    OLD_NOTICE_ID,
+    PASSWORD,
+    SENT_NOTICE_ID,
+    STAFF_CHAT,
+    add_tracker_events,
+    make_settings,
+    store_everything,
+    traces,
 )
 
 PERSON, CHAT, NAME, SAID = "telegram:777123456", "777123456", "Zubeida", "Mein Satz Nummer 4711"

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from bot.db import Case, CaseMessage, Database, OutboxMessage, migrate
-from bot.deployment import DeploymentError, Municipality, Deployment, Team, parse_deployment
+from bot.deployment import Deployment, DeploymentError, Municipality, Team, parse_deployment
 from bot.handoff.cases import CaseDesk
 from bot.handoff.outbox import Outbox, enqueue, pause_after, undelivered
 from bot.handoff.packet import age_of, build_packet

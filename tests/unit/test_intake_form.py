@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 import yaml
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
@@ -40,7 +39,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def tracker(requested: str, text: str, intent: str = "inform", confidence: float = 0.95,
             entities: list[dict[str, Any]] | None = None, answer_confidence: float = 0.0, **slots: Any) -> Tracker:
-    all_slots = {name: None for name in DOMAIN["slots"]}
+    all_slots = dict.fromkeys(DOMAIN["slots"])
     all_slots.update({"requested_slot": requested, "failed_attempts": 0, **slots})
     message = {"text": text, "intent": {"name": intent, "confidence": confidence},
                "intent_ranking": [{"name": intent, "confidence": confidence},

@@ -275,7 +275,7 @@ def test_a_dead_process_is_restarted_until_it_keeps_dying() -> None:
     now = [0.0]
     stack = WatchedStack()
     supervisor = Supervisor(stack, clock=lambda: now[0])  # type: ignore[arg-type]
-    for restart in range(MAX_RESTARTS):
+    for _ in range(MAX_RESTARTS):
         stack.services[0].process.returncode = -9
         supervisor.tick()
         now[0] += 60
