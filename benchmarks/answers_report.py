@@ -131,7 +131,7 @@ def cross_validate(folds: int = 3) -> None:
     print(f"{'accept':>7} {'propose':>8} {'stored ok':>10} {'proposed ok':>12} {'stored wrong':>13} {'proposed wrong':>15}")
     for accept in (0.6, 0.7, 0.8, 0.9):
         for propose in (0.3, 0.4, 0.5):
-            counts = Counter()
+            counts: Counter[str] = Counter()
             for expected, read, probability in readings:
                 if read is None or probability < propose:
                     continue

@@ -230,8 +230,11 @@ class LoadUser:
         raise AssertionError(f"no button {title!r}")
 
 
+@dataclasses.dataclass
 class LoadRun(IntakeRun):
     """The intake driver with awaited turns (its answers call say/press, which return coroutines here)."""
+
+    user: LoadUser  # type: ignore[assignment]  # the driver's user, awaited
 
     async def say(self, text: str) -> list[BotMessage]:  # type: ignore[override]
         return await self.user.say(text)
@@ -244,7 +247,7 @@ class LoadRun(IntakeRun):
     def answers(self) -> dict[str, Any]:
         if "_answers" not in self.__dict__:
             self.__dict__["_answers"] = super().answers()
-            self.__dict__["_questions"] = [(slot, question_text(slot, self.language)) for slot in self._answers]
+            self.__dict__["_questions"] = [(slot, question_text(slot, self.language)) for slot in self.__dict__["_answers"]]
         return self.__dict__["_answers"]
 
     def asked(self, replies: list[BotMessage]) -> str | None:
@@ -276,7 +279,7 @@ def limiter_overrides(lifted: bool) -> tuple[dict[str, object], str]:
         return {}, "default limiter (no rate-limit setting in bot/config.py yet)"
     if not lifted:
         return {}, f"default limiter ({name} unset)"
-    default = next(f.default_factory() for f in dataclasses.fields(Settings) if f.name == name)  # type: ignore[misc]
+    default = next(f.default_factory() for f in dataclasses.fields(Settings) if f.name == name)  # type: ignore[operator]
     value: object = 0 if isinstance(default, (int, float)) else "0"
     return {name: value}, f"limiter lifted ({name}={value})"
 

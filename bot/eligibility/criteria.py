@@ -77,7 +77,7 @@ class Criterion:
         self.uncertain: str | None = raw.get("uncertain")
         self.memo: dict[Hashable, ReadOnlyDict] = {}  # key -> shared reason
         if self.READS:
-            self.key = attrgetter(*self.READS)  # type: ignore[method-assign]
+            self.key = attrgetter(*self.READS)  # type: ignore[method-assign,assignment]
 
     def applies_on(self, day: date) -> bool:
         return ((self.valid_from is None or self.valid_from <= day)
@@ -133,11 +133,12 @@ class AgeCriterion(Criterion):
             self.rule_de += f"; Ausnahmen im begründeten Einzelfall möglich (geprüft bis {self.margin} Jahre außerhalb)"
 
     def _one(self, age: int) -> str:
-        below = self.min is not None and age < self.min
-        above = self.max is not None and age > self.max
-        if not below and not above:
+        if self.min is not None and age < self.min:
+            distance = self.min - age
+        elif self.max is not None and age > self.max:
+            distance = age - self.max
+        else:
             return MET
-        distance = self.min - age if below else age - self.max
         return UNKNOWN if self.exceptions and distance <= self.margin else NOT_MET
 
     def decide(self, key) -> Verdict:

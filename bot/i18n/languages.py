@@ -33,7 +33,7 @@ def normalise_language_code(code: str | None) -> str | None:
 def conversation_language(chosen: str | None, client_code: str | None) -> str:
     """The language to speak: the one chosen, else the client's if we speak it, else the default."""
     if chosen in SUPPORTED_LANGUAGES:
-        return chosen  # type: ignore[return-value]
+        return chosen
     return normalise_language_code(client_code) or DEFAULT_LANGUAGE
 
 

@@ -28,7 +28,7 @@ def record_fields(slots: dict[str, Any], deployment: Deployment) -> dict[str, An
     if ags == "unknown":
         fields["municipality"] = "unknown"
     elif _answered(slots, "municipality"):
-        municipality = deployment.municipality(ags)
+        municipality = deployment.municipality(slots["municipality"])
         fields["municipality"] = municipality.as_record() if municipality else {"ags": ags, "name": None}
     if slots.get("stated_age") is not None:
         fields["stated_age"] = int(slots["stated_age"])

@@ -138,9 +138,9 @@ def parse_partial_date(text: str, today: datetime.date) -> PartialDate | None:
         year, month, day = (int(g) for g in match.groups())
         return _checked(PartialDate(year, month, day))
     if match := _NUMERIC_DMY.search(value):
-        day, month, year_text = match.groups()
+        day_text, month_text, year_text = match.groups()
         year = int(year_text) if len(year_text) == 4 else _two_digit_year(int(year_text), today)
-        return _checked(PartialDate(year, int(month), int(day)))
+        return _checked(PartialDate(year, int(month_text), int(day_text)))
     if match := _NUMERIC_YM.search(value):  # 2021-11, as a confirmed month comes back
         return _checked(PartialDate(int(match.group(1)), int(match.group(2))))
     if match := _NUMERIC_MY.search(value):

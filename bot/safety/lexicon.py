@@ -20,7 +20,7 @@ import yaml
 try:  # the regex parser is private: re._parser from Python 3.11, sre_parse before
     from re import _parser as sre_parse  # type: ignore[attr-defined]
 except ImportError:  # Python 3.10
-    import sre_parse  # type: ignore[no-redef]
+    import sre_parse
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 CATEGORIES = ("suicide", "violence", "medical", "child")
@@ -203,6 +203,7 @@ def _first_chars(items) -> tuple[set[str] | None, bool]:
     """The characters a match of the parsed pattern can start with (None: any), and whether it
     can match without consuming a character."""
     chars: set[str] = set()
+    first: set[str] | None
     for op, av in items:
         if op in (sre_parse.AT, sre_parse.ASSERT, sre_parse.ASSERT_NOT):
             continue

@@ -63,7 +63,7 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stats = commands.add_parser("stats", help="intake volumes, funnel, drop-off and time to first contact")
     stats.add_argument("--from", dest="date_from", type=datetime.date.fromisoformat, help="YYYY-MM-DD (default: a year ago)")
     stats.add_argument("--to", dest="date_to", type=datetime.date.fromisoformat, help="YYYY-MM-DD, inclusive (default: today)")

@@ -34,7 +34,8 @@ def aggregates_csv(tables: Sequence[Table], suppressed: bool = True) -> str:
 def aggregates_xlsx(tables: Sequence[Table], filters: Filters) -> bytes:
     """One sheet per table, as on the dashboard."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    if workbook.active is not None:  # a new workbook has one empty sheet
+        workbook.remove(workbook.active)
     for table in tables:
         sheet = workbook.create_sheet(table.key[:31])
         sheet.append([table.title])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import String, and_, cast, func, or_, select, true
@@ -98,7 +99,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def hours_between(dialect: str, start: Any, end: Any) -> ColumnElement[float]:
+def hours_between(dialect: str, start: Any, end: Any) -> ColumnElement[float | Decimal]:
     """`end - start` in hours, computed by the database: parsing 100,000 timestamps in Python is slow."""
     if dialect == "sqlite":
         return (func.julianday(end) - func.julianday(start)) * 24

@@ -352,8 +352,8 @@ async def health(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
-async def not_found(request: Request, exc: HTTPException) -> Response:
-    return PlainTextResponse("Nicht gefunden.", status_code=exc.status_code)
+async def not_found(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse("Nicht gefunden.", status_code=exc.status_code if isinstance(exc, HTTPException) else 404)
 
 
 class SecurityHeaders:

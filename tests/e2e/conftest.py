@@ -100,7 +100,7 @@ def e2e_settings(tmp: Path, telegram: FakeTelegram, **overrides: object) -> Sett
         gateway_health_port=free_port(),
     )
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values)
 
 
 def add_team_members(settings: Settings) -> None:

@@ -59,7 +59,7 @@ def case_of(harness: Harness, user: TelegramUser) -> Case:
         return session.scalars(select(Case).where(Case.conversation_id == f"telegram:{user.user_id}")).one()
 
 
-def wait_until(condition, what: str, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+def wait_until(condition, what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

@@ -19,7 +19,7 @@ REVIEW_MARK = "needs-native-review"
 
 
 @cache
-def catalog(language: str):  # type: ignore[no-untyped-def]
+def catalog(language: str):
     with (LOCALES / language / "LC_MESSAGES" / "lotse.po").open("rb") as handle:
         return read_po(handle, locale=language)
 

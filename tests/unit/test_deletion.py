@@ -115,11 +115,11 @@ def test_buttons_are_remembered_per_conversation(settings: Settings) -> None:
     assert payload_for(database, PERSON, data) is None
 
 
-def _run(coroutine):  # type: ignore[no-untyped-def]
+def _run(coroutine):
     return asyncio.run(coroutine)
 
 
-async def _turns(settings: Settings, rasa: FakeRasa, *steps: tuple[str, str]):  # type: ignore[no-untyped-def]
+async def _turns(settings: Settings, rasa: FakeRasa, *steps: tuple[str, str]):
     client = RasaClient(rasa.url)
     conversations = Conversations(settings, client)
     person = Person(PERSON, "telegram", "de")

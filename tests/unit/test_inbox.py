@@ -72,7 +72,7 @@ def csrf_of(page: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
 
 
-def login(client: TestClient, name: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def login(client: TestClient, name: str, password: str = PASSWORD):
     token = csrf_of(client.get("/login").text)
     return client.post("/login", data={"login": name, "password": password, "csrf": token}, follow_redirects=False)
 
@@ -300,12 +300,12 @@ def test_a_failed_login_keeps_no_trace_of_what_was_typed(client: TestClient, set
 def test_database_errors_do_not_carry_the_values(settings: Settings) -> None:
     database = Database(settings.app_database_url)
     with pytest.raises(IntegrityError) as error, database.session() as session:
-        session.add(LoginAttempt(login=None, client="Amina Yusuf, 0176 5556667"))  # type: ignore[arg-type]
+        session.add(LoginAttempt(login=None, client="Amina Yusuf, 0176 5556667"))
         session.flush()
     assert "Amina" not in str(error.value) and "0176" not in str(error.value)
 
 
-def login_from(client: TestClient, address: str, name: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def login_from(client: TestClient, address: str, name: str, password: str = PASSWORD):
     token = csrf_of(client.get("/login").text)
     return client.post("/login", data={"login": name, "password": password, "csrf": token}, follow_redirects=False,
                        headers={"X-Forwarded-For": f"203.0.113.99, {address}"})
