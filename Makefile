@@ -10,7 +10,7 @@ LOTSE     := $(APP)/bin/lotse
 RASA_BIN  := $(RASA)/bin/rasa
 PYTHON310  = $(shell scripts/find-python310)
 
-.PHONY: help setup browser run chat train test test-unit test-e2e validate rasa-test catalogs lock clean \
+.PHONY: help setup browser run chat train lint test test-unit test-e2e validate rasa-test catalogs lock clean \
         bench-eligibility bench-roundtrip bench-load bench-handoff bench-dashboard nlu-report safety-report answers-report
 
 help:  ## list the targets
@@ -38,7 +38,7 @@ browser:  ## Debian's chromium for the browser tests (apt-get, when missing)
 	@scripts/ensure-chromium
 
 lock:  ## re-resolve the lock files from pyproject.toml and requirements/rasa.in
-	$(APP)/bin/pip install --quiet -e '.[test]'
+	$(APP)/bin/pip install --quiet -e '.[test,lint]'
 	$(APP)/bin/pip freeze --exclude-editable > requirements/app.lock
 	$(RASA)/bin/pip install --quiet -r requirements/rasa.in
 	$(RASA)/bin/pip freeze --exclude-editable > requirements/rasa.lock
@@ -58,6 +58,10 @@ validate: setup  ## rasa data validate, failing on warnings
 	$(RASA_BIN) data validate --fail-on-warnings \
 	  --config nlu_data/config.yml --domain nlu_data/domain --data nlu_data/data
 
+lint: setup  ## ruff and mypy over the code (settings in pyproject.toml)
+	$(APP)/bin/ruff check .
+	$(APP_PY) -m mypy
+
 test-unit: setup  ## fast tests: parsers, form validation, eligibility, catalogs (no servers)
 	$(APP_PY) -m pytest -m "not e2e" -q
 
@@ -67,7 +71,7 @@ rasa-test: train  ## the Rasa test stories against the trained model
 test-e2e: train browser  ## end to end: fake Telegram Bot API → gateway → Rasa → actions → database
 	$(APP_PY) -m pytest -m e2e -q
 
-test: setup browser validate train  ## everything CI runs
+test: setup lint browser validate train  ## everything CI runs
 	$(APP_PY) -m pytest -q
 	$(LOTSE) rasa-test
 

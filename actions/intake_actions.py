@@ -91,7 +91,7 @@ class ActionGoBack(Action):
             return []
         # The form asks for empty slots only, so the old answers are cleared to be asked again;
         # the summary is shown again once they are answered.
-        cleared = {slot: None for slot in (*slots, "confirmed")}
+        cleared = dict.fromkeys((*slots, "confirmed"))
         cleared.update(skip_updates({**tracker.slots, **cleared}))
         return [SlotSet("requested_slot", slots[0]), SlotSet("failed_attempts", 0),
                 *(SlotSet(slot, value) for slot, value in cleared.items())]

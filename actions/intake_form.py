@@ -14,8 +14,8 @@ from actions.context import channel_of, deployment, in_thread, intake_store, lan
 from actions.questions import PENDING_ANSWER, QUESTION_BY_SLOT, Context, is_request, skip_updates
 from bot.db.models import utcnow
 from bot.intake.answers import record_fields
-from bot.intake.fields import answer_label
 from bot.intake.consent import consent_record
+from bot.intake.fields import answer_label
 from bot.intake.minors import too_young
 from bot.parsing import AnswerError
 

@@ -219,7 +219,7 @@ def _yes_no(slot: str, allow_unknown: bool = True) -> Parser:
         if (sure := _sure(slot, answer.text)) and sure.value in allowed:
             return sure
         value = _YES_NO.get(answer.intent or "")
-        if value in allowed:
+        if value is not None and value in allowed:
             checked = _intent_checked(slot, answer.text, value)
             if checked.value in allowed:
                 return checked

@@ -38,7 +38,8 @@ def build_app() -> Sanic:
     @app.post("/nlg")
     async def nlg(request: Request) -> response.HTTPResponse:
         body = request.json or {}
-        if body.get("response") not in response_catalog():
+        name = body.get("response")
+        if not isinstance(name, str) or name not in response_catalog():
             logger.error("NLG request for an unknown response: %s", body.get("response"))
             return response.json({"error": "unknown response"}, status=404)
         return response.json(render_nlg_request(body))

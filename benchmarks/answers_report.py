@@ -118,7 +118,7 @@ def cross_validate(folds: int = 3) -> None:
         held = {q: {t for t, _ in items if zlib.crc32(t.encode()) % folds == k} for q, items in written.items()}
         training = {}
         for question, examples in full.items():
-            keep = [(t, label) for t, label in zip(examples.texts, examples.labels) if t not in held[question]]
+            keep = [(t, label) for t, label in zip(examples.texts, examples.labels, strict=True) if t not in held[question]]
             training[question] = Examples([t for t, _ in keep], [label for _, label in keep])
         models = train_models(training)
         for question, items in written.items():
@@ -131,7 +131,7 @@ def cross_validate(folds: int = 3) -> None:
     print(f"{'accept':>7} {'propose':>8} {'stored ok':>10} {'proposed ok':>12} {'stored wrong':>13} {'proposed wrong':>15}")
     for accept in (0.6, 0.7, 0.8, 0.9):
         for propose in (0.3, 0.4, 0.5):
-            counts = Counter()
+            counts: Counter[str] = Counter()
             for expected, read, probability in readings:
                 if read is None or probability < propose:
                     continue
@@ -182,7 +182,7 @@ def print_table(label: str, rows: dict[str, Counter[str]]) -> None:
     for name, counts in rows.items():
         n = sum(counts.values())
         ok = (counts["understood"] + counts["confirmed"]) / n
-        print(f"{name:<26} {n:>5} " + " ".join(f"{counts[o] / n:>{w}.1%}" for o, w in zip(OUTCOMES, widths))
+        print(f"{name:<26} {n:>5} " + " ".join(f"{counts[o] / n:>{w}.1%}" for o, w in zip(OUTCOMES, widths, strict=True))
               + f" {ok:>7.1%}")
 
 

@@ -43,7 +43,9 @@ def main() -> None:
         generated = time.perf_counter() - started
         Accounts(database).add("coordinator", "Koordination", "coordinator", PASSWORD)
         client = TestClient(build_app(settings))
-        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+        found = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+        assert found is not None, "no CSRF field on the login page"
+        token = found.group(1)
         client.post("/login", data={"login": "coordinator", "password": PASSWORD, "csrf": token})
         timings = []
         for _ in range(args.renders + 1):

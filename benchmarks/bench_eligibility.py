@@ -17,14 +17,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.eligibility import load_catalog  # noqa: E402
-from bot.eligibility.model import STATUS_CODES  # noqa: E402
+from bot.eligibility import load_catalog
+from bot.eligibility.model import STATUS_CODES
 
 NATIONALITIES = ["SY", "AF", "IQ", "IR", "ER", "SO", "TR", "GE", "MD", "AL", "XK", "RS", "UA", "RU",
                  "NG", "GN", "CO", "VE", "DZ", "PL", "stateless", "unknown", None]
 AGS = ["05170024", "05170048", "05162024", "05162016", "05954036", "05911000", "05111000", "05913000",
        "03403000", "03401000", "03458014", "03451007", "03461001", "04011000", "09162000", "05", None]
-STATUSES = sorted(STATUS_CODES) + ["unknown", None]
+STATUSES = [*sorted(STATUS_CODES), "unknown", None]
 
 
 def _date_text(rng: random.Random, start: date, end: date, precision: str) -> str:

@@ -22,11 +22,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import dataclasses
 import os
 import random
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -141,10 +141,8 @@ class LoadTelegram(FakeTelegram):
                 if self.updates or time.monotonic() >= deadline:
                     return list(self.updates)
             self._new_update.clear()
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), timeout=max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
-                pass
 
     def push_update(self, update: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         result = super().push_update(update, *args, **kwargs)
@@ -232,8 +230,11 @@ class LoadUser:
         raise AssertionError(f"no button {title!r}")
 
 
+@dataclasses.dataclass
 class LoadRun(IntakeRun):
     """The intake driver with awaited turns (its answers call say/press, which return coroutines here)."""
+
+    user: LoadUser  # type: ignore[assignment]  # the driver's user, awaited
 
     async def say(self, text: str) -> list[BotMessage]:  # type: ignore[override]
         return await self.user.say(text)
@@ -246,7 +247,7 @@ class LoadRun(IntakeRun):
     def answers(self) -> dict[str, Any]:
         if "_answers" not in self.__dict__:
             self.__dict__["_answers"] = super().answers()
-            self.__dict__["_questions"] = [(slot, question_text(slot, self.language)) for slot in self._answers]
+            self.__dict__["_questions"] = [(slot, question_text(slot, self.language)) for slot in self.__dict__["_answers"]]
         return self.__dict__["_answers"]
 
     def asked(self, replies: list[BotMessage]) -> str | None:
@@ -278,7 +279,7 @@ def limiter_overrides(lifted: bool) -> tuple[dict[str, object], str]:
         return {}, "default limiter (no rate-limit setting in bot/config.py yet)"
     if not lifted:
         return {}, f"default limiter ({name} unset)"
-    default = next(f.default_factory() for f in dataclasses.fields(Settings) if f.name == name)  # type: ignore[misc]
+    default = next(f.default_factory() for f in dataclasses.fields(Settings) if f.name == name)  # type: ignore[operator]
     value: object = 0 if isinstance(default, (int, float)) else "0"
     return {name: value}, f"limiter lifted ({name}={value})"
 
@@ -463,8 +464,8 @@ async def main_async(args: argparse.Namespace) -> None:
     rows: list[tuple[str, Figures]] = []
     if args.only in ("", "ours"):
         print("Lotse (fake Bot API → gateway → Rasa → actions):", flush=True)
-        ours, memory, limiter = await bench_ours(args.users, args.turns, args.limiter == "lifted", args.profile)
-        rows.append((f"Lotse", ours))
+        ours, memory, _limiter = await bench_ours(args.users, args.turns, args.limiter == "lifted", args.profile)
+        rows.append(("Lotse", ours))
         print("  peak memory: " + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in memory.items()))
         for error, count in ours.errors.most_common(5):
             print(f"  driver stopped {count}×: {error}")

@@ -15,6 +15,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -25,7 +26,7 @@ from bot.rasa_model import rasa_environment, training_fingerprint
 OUT = PROJECT_ROOT / "var" / "nlu-report"
 TEST_DIR = PROJECT_ROOT / "tests" / "nlu"
 # Rasa 3.6's suggested default pipeline (what `rasa init` writes), without a ResponseSelector.
-BASELINE_CONFIG = {
+BASELINE_CONFIG: dict[str, Any] = {
     "recipe": "default.v1", "language": "xx",
     "pipeline": [
         {"name": "WhitespaceTokenizer"}, {"name": "RegexFeaturizer"}, {"name": "LexicalSyntacticFeaturizer"},
@@ -147,6 +148,7 @@ def main() -> int:
     args = arguments()
     OUT.mkdir(parents=True, exist_ok=True)
     test_set, language_of = merged_test_set()
+    baseline: dict[str, dict[str, Any]]
     ours = evaluate(train_and_test("lotse", args.config.resolve(), args.nlu.resolve(), test_set), language_of)
     if args.no_baseline:
         baseline = {language: {"intent_f1": None, "entity_f1": None} for language in SUPPORTED_LANGUAGES}
@@ -174,7 +176,7 @@ def main() -> int:
     print(f"{'macro':5} {'':>4}  {macro:>9.3f} {'':>9}  |           {fmt(macro_base):>9}")
     print(f"{'all':5} {'':>4}  {'':>9} {fmt(overall['entity_f1']):>9}  |           {'':>9} "
           f"{fmt(overall_base['entity_f1']):>9}")
-    worst = sum((v["confusions"] for v in ours.values()), Counter()).most_common(10)
+    worst = sum((v["confusions"] for v in ours.values()), Counter[tuple[str, str]]()).most_common(10)
     print("\nworst confusions (gold → predicted: count), ours:")
     for (gold, predicted), count in worst:
         print(f"  {gold} → {predicted}: {count}")

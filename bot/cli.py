@@ -130,10 +130,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from bot.rasa_model import model_path, train_model
-
     from bot.parsing.understanding import answer_models
     from bot.parsing.understanding import model_file as answers_model_file
+    from bot.rasa_model import model_path, train_model
     from bot.safety.classifier import crisis_classifier, model_file
 
     existed = model_path().exists()

@@ -25,7 +25,8 @@ def _show(replies: list[Reply], numbered: dict[str, tuple[str, str]]) -> None:
 
 async def chat(conversations: Conversations, language_code: str | None) -> None:
     person = Person(conversation_id=f"console:{uuid.uuid4().hex[:12]}", channel="console", language_code=language_code)
-    print("Type your answers; a number chooses a button. /language, /help, /restart, /human, /status, /privacy, /delete, /mydata; Ctrl-D ends.")
+    print("Type your answers; a number chooses a button. "
+          "/language, /help, /restart, /human, /status, /privacy, /delete, /mydata; Ctrl-D ends.")
     numbered: dict[str, tuple[str, str]] = {}
     _show(await conversations.command(person, "start"), numbered)
     while True:

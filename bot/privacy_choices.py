@@ -66,7 +66,7 @@ class PrivacyChoices:
         consent = await self._consent(person)
         if not consent:
             return [notice, self._say("privacy_no_choices", language)]
-        answers = {True: localise("Yes", language), False: localise("No", language)}
+        answers: dict[bool | None, str] = {True: localise("Yes", language), False: localise("No", language)}
         not_asked = self._text("privacy_not_asked", language)
         shown = {purpose: answers.get(consent.get(purpose), not_asked) for purpose in ("processing", *OPTIONAL_PURPOSES)}
         buttons = [

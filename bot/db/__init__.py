@@ -2,13 +2,26 @@
 from __future__ import annotations
 
 from bot.db.models import (
-    AuditEntry, Base, CallbackPayload, Case, CaseMessage, CaseNote, Conversation, CrisisAlert, InboundUpdate, Intake, IntakeStats,
-    LoginAttempt, OutboxMessage, Staff,
-    StaffNotice, StaffSession,
+    AuditEntry,
+    Base,
+    CallbackPayload,
+    Case,
+    CaseMessage,
+    CaseNote,
+    Conversation,
+    CrisisAlert,
+    InboundUpdate,
+    Intake,
+    IntakeStats,
+    LoginAttempt,
+    OutboxMessage,
+    Staff,
+    StaffNotice,
+    StaffSession,
 )
 from bot.db.session import Database, migrate
 
 __all__ = [
-    "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "Conversation", "CrisisAlert", "Database", "InboundUpdate", "Intake", "IntakeStats",
-    "LoginAttempt", "OutboxMessage", "Staff", "StaffNotice", "StaffSession", "migrate",
+    "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "Conversation", "CrisisAlert", "Database",
+    "InboundUpdate", "Intake", "IntakeStats", "LoginAttempt", "OutboxMessage", "Staff", "StaffNotice", "StaffSession", "migrate",
 ]

@@ -5,17 +5,18 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
-def _sqlite_pragmas(dbapi_connection, _record, synchronous: str = "FULL") -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, synchronous: str = "FULL") -> None:
     # WAL lets the gateway and the action server read while the other writes.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -64,6 +65,13 @@ class Database:
     def session(self, durable: bool = False) -> Iterator[Session]:
         with (self._durable_sessions if durable else self._sessions).begin() as session:
             yield session
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE run through `Session.execute` touched (0 if the driver cannot tell).
+
+    The session types its result as a plain `Result`; for these statements it is a `CursorResult`."""
+    return cast("CursorResult[Any]", result).rowcount or 0
 
 
 def alembic_config(url: str) -> Config:

@@ -17,8 +17,17 @@ from .messages import localize_result
 from .model import CatalogError, Problem
 from .validate import validate_dir
 
-__all__ = ["evaluate", "load_catalog", "default_catalog", "localize_result", "validate_dir",
-           "Catalog", "CatalogError", "Problem", "DEFAULT_DIR"]
+__all__ = [
+    "DEFAULT_DIR",
+    "Catalog",
+    "CatalogError",
+    "Problem",
+    "default_catalog",
+    "evaluate",
+    "load_catalog",
+    "localize_result",
+    "validate_dir",
+]
 
 _default: Catalog | None = None
 _lock = Lock()

@@ -7,14 +7,26 @@ combinations already seen.
 """
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from datetime import date
 from operator import attrgetter
-from typing import Any, ClassVar, Hashable, Mapping
+from typing import Any, ClassVar
 
 from . import messages as m
 from .derived import EXACT, INVALID, MISSING, PARTIAL, PERSON_UNKNOWN, Facts
-from .model import (MET, NOT_MET, RESULTS, STATUS_CODES, STATUS_LABELS_DE, STATUS_UNKNOWN, UNKNOWN,
-                    FieldSpec, ReadOnlyDict, Source, Verdict)
+from .model import (
+    MET,
+    NOT_MET,
+    RESULTS,
+    STATUS_CODES,
+    STATUS_LABELS_DE,
+    STATUS_UNKNOWN,
+    UNKNOWN,
+    FieldSpec,
+    ReadOnlyDict,
+    Source,
+    Verdict,
+)
 from .tables import ReferenceTable
 
 _MEMO_LIMIT = 4096
@@ -65,7 +77,7 @@ class Criterion:
         self.uncertain: str | None = raw.get("uncertain")
         self.memo: dict[Hashable, ReadOnlyDict] = {}  # key -> shared reason
         if self.READS:
-            self.key = attrgetter(*self.READS)  # type: ignore[method-assign]
+            self.key = attrgetter(*self.READS)  # type: ignore[method-assign,assignment]
 
     def applies_on(self, day: date) -> bool:
         return ((self.valid_from is None or self.valid_from <= day)
@@ -121,11 +133,12 @@ class AgeCriterion(Criterion):
             self.rule_de += f"; Ausnahmen im begründeten Einzelfall möglich (geprüft bis {self.margin} Jahre außerhalb)"
 
     def _one(self, age: int) -> str:
-        below = self.min is not None and age < self.min
-        above = self.max is not None and age > self.max
-        if not below and not above:
+        if self.min is not None and age < self.min:
+            distance = self.min - age
+        elif self.max is not None and age > self.max:
+            distance = age - self.max
+        else:
             return MET
-        distance = self.min - age if below else age - self.max
         return UNKNOWN if self.exceptions and distance <= self.margin else NOT_MET
 
     def decide(self, key) -> Verdict:

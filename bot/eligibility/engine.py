@@ -1,18 +1,22 @@
 """Evaluation: facts → reasons per criterion → outcome per programme → result dict."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
-from typing import Iterable
 
 from . import messages as m
 from .criteria import Criterion
 from .derived import Facts, derive_facts
 from .labour import LabourAccess
-from .model import (ELIGIBLE, MET, NEEDS_REVIEW, NOT_ELIGIBLE, NOT_MET, UNKNOWN, Module, Programme,
-                    ReadOnlyDict)
-from .scope import (FundingRoundCriterion, ModuleOfferCriterion, ModulePeriodCriterion, ModuleRuleCriterion,
-                    RegionCriterion)
+from .model import ELIGIBLE, MET, NEEDS_REVIEW, NOT_ELIGIBLE, NOT_MET, UNKNOWN, Module, Programme, ReadOnlyDict
+from .scope import (
+    FundingRoundCriterion,
+    ModuleOfferCriterion,
+    ModulePeriodCriterion,
+    ModuleRuleCriterion,
+    RegionCriterion,
+)
 from .tables import ReferenceTable
 
 SAFE_COUNTRIES = "safe-countries-of-origin"
@@ -66,15 +70,16 @@ class CompiledProgramme:
         self.kind = programme.kind
         self.names = ReadOnlyDict(programme.names)
         self.region = RegionCriterion(programme.region) if programme.region else None
-        self.rounds = (FundingRoundCriterion(programme.rounds, programme.after_last_round, self.region)
-                       if programme.rounds else None)
+        after_last = programme.after_last_round
+        self.rounds = (FundingRoundCriterion(programme.rounds, after_last, self.region)
+                       if programme.rounds and after_last is not None and self.region is not None else None)
         prefixes = self.region.prefixes if self.region else ()
         self.modules = (CompiledModules(tuple((mod, self._module_checks(mod, prefixes))
                                               for mod in programme.modules))
                         if programme.modules else None)
         self.staff_checks = tuple(ReadOnlyDict(detail=s.detail, source=s.source.cite())
                                   for s in programme.staff_checks)
-        self._scopes: dict[tuple, tuple[tuple[dict, ...], tuple[Criterion, ...], str | None]] = {}
+        self._scopes: dict[tuple, tuple[tuple[ReadOnlyDict, ...], tuple[Criterion, ...], str | None]] = {}
 
     @staticmethod
     def _module_checks(module: Module, prefixes: tuple[str, ...]) -> tuple[Criterion, ...]:

@@ -1,13 +1,13 @@
 """YAML files → validated → compiled Catalog (done once; evaluation reads no YAML)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .criteria import build_criterion
 from .engine import Catalog
-from .model import (CatalogError, FundingRound, Module, Programme, RegionEntry, Source, StaffCheck,
-                    Verdict)
+from .model import CatalogError, FundingRound, Module, Programme, RegionEntry, Source, StaffCheck, Verdict
 from .tables import ReferenceTable, TableEntry
 from .validate import read_catalog_data
 

@@ -8,8 +8,8 @@ the locale when one is given.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Callable, Iterable
 
 
 def N_(message: str) -> str:

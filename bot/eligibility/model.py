@@ -5,9 +5,10 @@ touches YAML or parses static dates again.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 RESULTS = (MET, NOT_MET, UNKNOWN)
@@ -173,4 +174,4 @@ class FieldSpec:
     kind: str
     required: bool = False
     choices: tuple[Any, ...] = ()
-    schema: Mapping[str, "FieldSpec"] | None = None
+    schema: Mapping[str, FieldSpec] | None = None

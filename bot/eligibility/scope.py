@@ -5,13 +5,13 @@ These criteria are built from a programme's `region`, `funding_rounds` and
 """
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import date
-from typing import Hashable
 
 from . import messages as m
 from .criteria import STATE_DE, Criterion, format_day, match_region
 from .derived import Facts
-from .model import MET, NOT_MET, UNKNOWN, FundingRound, Module, RegionEntry, Verdict
+from .model import MET, NOT_MET, UNKNOWN, FundingRound, Module, ReadOnlyDict, RegionEntry, Verdict
 
 
 def _span(valid_from: date | None, valid_to: date | None) -> str:
@@ -87,6 +87,7 @@ class FundingRoundCriterion(Criterion):
             return Verdict(NOT_MET, f"Die erste bekannte Förderrunde beginnt am {format_day(first.valid_from)}.",
                            m.ROUND_NOT_STARTED, source=first.source.cite()), None
         last = started[-1]
+        assert last.valid_to is not None  # it started and is not running on `day`: it has ended
         if len(started) < len(rounds):
             following = rounds[len(started)]
             return Verdict(NOT_MET, f"Zwischen zwei Förderrunden: „{last.name}“ endete am {format_day(last.valid_to)}, "
@@ -116,7 +117,7 @@ class FundingRoundCriterion(Criterion):
         self._chosen[key] = chosen
         return verdict
 
-    def reason_and_round(self, day: date, prefix: str | None) -> tuple[dict, FundingRound | None]:
+    def reason_and_round(self, day: date, prefix: str | None) -> tuple[ReadOnlyDict, FundingRound | None]:
         """`prefix`: the programme region entry the person lives in, None if unknown or outside."""
         key = (day, prefix)
         reason = self.reason_for_key(key)
@@ -142,7 +143,7 @@ class ModuleOfferCriterion(Criterion):
                                     f"{', '.join(module.offered_in) or '–'}.", m.REGION_UNKNOWN)
         if match_region(ags, module.offered_in)[0] == MET:
             return Verdict(MET, f"Baustein wird am Wohnort (AGS {ags}) angeboten.", m.MODULE_OFFERED)
-        result, prefix = match_region(ags, module.offered_in_uncertain)
+        result, _prefix = match_region(ags, module.offered_in_uncertain)
         if result != NOT_MET:
             return Verdict(UNKNOWN, f"Ob der Baustein am Wohnort (AGS {ags}) angeboten wird, ist nicht belegt.",
                            m.MODULE_OFFERED if result == MET else m.REGION_UNKNOWN)

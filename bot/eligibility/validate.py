@@ -8,9 +8,11 @@ list them all at once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -180,7 +182,8 @@ class _Checker:
             if not isinstance(item, dict):
                 self.add(where, "must be a mapping")
                 continue
-            cls = CRITERION_TYPES.get(item.get("type"))
+            kind = item.get("type")
+            cls = CRITERION_TYPES.get(kind) if isinstance(kind, str) else None
             if cls is None:
                 self.add(f"{where}.type", f"unknown criterion type {item.get('type')!r} "
                                           f"(known: {', '.join(CRITERION_TYPES)})")
@@ -225,7 +228,7 @@ class _Checker:
     def _no_overlap(self, spans: list[tuple[date, date, str]], what: str) -> None:
         spans = sorted((s for s in spans if isinstance(s[0], date) and isinstance(s[1], date)),
                        key=lambda s: s[0])
-        for (s1, e1, p1), (s2, e2, p2) in zip(spans, spans[1:]):
+        for (s1, e1, p1), (s2, e2, p2) in pairwise(spans):
             if s2 <= e1:
                 self.add(p2, f"{what}: dates overlap with {p1} ({s1}..{e1} and {s2}..{e2})")
 
@@ -255,7 +258,7 @@ def _source_ids(data: Any) -> set[str]:
 
 
 def _check_ids_unique(checker: _Checker, items: Any, path: str, what: str) -> None:
-    seen: set[str] = set()
+    seen: set[Any] = set()
     for i, item in enumerate(items or []):
         ident = item.get("id") if isinstance(item, dict) else None
         if ident in seen:
@@ -270,7 +273,7 @@ def check_table(data: Any, file: str) -> list[Problem]:
     _check_ids_unique(checker, data.get("sources"), "sources", "source")
     if data.get("id") != Path(file).stem:
         checker.add("id", f"must match the file name ({Path(file).stem})")
-    spans: dict[str, list] = {}
+    spans: dict[Any, list] = {}
     for i, entry in enumerate(data.get("entries") or []):
         if not isinstance(entry, dict):
             continue
@@ -283,7 +286,7 @@ def check_table(data: Any, file: str) -> list[Problem]:
     return checker.problems
 
 
-def _region_prefixes(data: dict) -> set[str]:
+def _region_prefixes(data: dict) -> set[Any]:  # None for an entry without ags (reported by the schema check)
     return {r.get("ags") for r in data.get("region") or [] if isinstance(r, dict)}
 
 
@@ -344,8 +347,8 @@ def check_programme(data: Any, file: str, table_ids: set[str]) -> list[Problem]:
         for key in ("region", "funding_rounds", "after_last_round"):
             if not data.get(key):
                 checker.add(key, "a programme needs a region, funding rounds and after_last_round")
-    elif data.get("funding_rounds") and not data.get("region"):
-        checker.add("funding_rounds", "funding rounds need a region")
+    elif data.get("funding_rounds") and not (data.get("region") and data.get("after_last_round")):
+        checker.add("funding_rounds", "funding rounds need a region and after_last_round")
     _check_rounds(checker, data)
     _check_modules(checker, data)
     return checker.problems

@@ -159,9 +159,9 @@ class Outbox:
             if message.is_staff_notice and telegram_message_id is not None:
                 session.add(StaffNotice(conversation_id=message.conversation_id, chat_id=message.chat_id,
                                         message_id=telegram_message_id, sent_at=utcnow()))
-            if row.case_message_id is not None and not self._other_parts(session, row):
-                if case_message := session.get(CaseMessage, row.case_message_id):
-                    case_message.delivered_at = utcnow()
+            if (row.case_message_id is not None and not self._other_parts(session, row)
+                    and (case_message := session.get(CaseMessage, row.case_message_id))):
+                case_message.delivered_at = utcnow()
             # Sent messages are not kept: the case keeps what staff need, the outbox nothing personal.
             session.delete(row)
 

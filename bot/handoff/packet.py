@@ -29,7 +29,8 @@ OUTCOMES = {
 }
 RESULT_MARKS = {"met": "✓", "not_met": "✗", "unknown": "?"}
 # Documents worth bringing to the first meeting, by what the person told us.
-RESIDENCE_DOCUMENT = "Aufenthaltsdokument (Aufenthaltsgestattung, Duldung, Aufenthaltstitel oder Fiktionsbescheinigung) und Pass, falls vorhanden"
+RESIDENCE_DOCUMENT = ("Aufenthaltsdokument (Aufenthaltsgestattung, Duldung, Aufenthaltstitel oder Fiktionsbescheinigung) "
+                      "und Pass, falls vorhanden")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ compiled .mo file that could go stale.
 """
 from __future__ import annotations
 
+from bot.i18n.catalog import Translator, translator
 from bot.i18n.languages import (
     DEFAULT_LANGUAGE,
     RTL_LANGUAGES,
@@ -14,16 +15,15 @@ from bot.i18n.languages import (
     language_name,
     normalise_language_code,
 )
-from bot.i18n.catalog import Translator, translator
 from bot.i18n.text import bidi_safe, format_date_for, format_month_for, isolate, localise
 
 __all__ = [
-    "bidi_safe",
-    "conversation_language",
     "DEFAULT_LANGUAGE",
     "RTL_LANGUAGES",
     "SUPPORTED_LANGUAGES",
     "Translator",
+    "bidi_safe",
+    "conversation_language",
     "format_date_for",
     "format_month_for",
     "isolate",

@@ -1,7 +1,7 @@
 """Loading gettext catalogs from the .po files in locales/."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -35,7 +35,7 @@ def read_catalog(path: Path) -> dict[str, str]:
     }
 
 
-@lru_cache(maxsize=None)
+@cache
 def translator(language: str) -> Translator:
     if language not in SUPPORTED_LANGUAGES:
         raise ValueError(f"unsupported language: {language}")

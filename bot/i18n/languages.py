@@ -1,7 +1,7 @@
 """The languages Lotse speaks, and their names from CLDR (through Babel)."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from babel import Locale
 
@@ -33,11 +33,11 @@ def normalise_language_code(code: str | None) -> str | None:
 def conversation_language(chosen: str | None, client_code: str | None) -> str:
     """The language to speak: the one chosen, else the client's if we speak it, else the default."""
     if chosen in SUPPORTED_LANGUAGES:
-        return chosen  # type: ignore[return-value]
+        return chosen
     return normalise_language_code(client_code) or DEFAULT_LANGUAGE
 
 
-@lru_cache(maxsize=None)
+@cache
 def language_name(code: str, in_language: str | None = None) -> str:
     """The language's name in `in_language` (default: in itself, as a picker shows it)."""
     name = Locale.parse(code).get_display_name(in_language or code) or code

@@ -79,7 +79,7 @@ class Accounts:
             session.add(Staff(login=login, display_name=display_name or login, role=role,
                               password_hash=_hasher.hash(password)))
 
-    def _existing(self, session, login: str) -> Staff:  # type: ignore[no-untyped-def]
+    def _existing(self, session: Session, login: str) -> Staff:
         staff = session.get(Staff, login)
         if staff is None:
             raise AccountError(f"there is no account {login}")
@@ -143,7 +143,7 @@ class Accounts:
                 ok = staff is not None and not staff.disabled
             except (VerificationError, InvalidHashError):
                 ok = False
-            if ok:
+            if ok and staff is not None:
                 if _hasher.check_needs_rehash(staff.password_hash):
                     staff.password_hash = _hasher.hash(password)
                 # This client's failures are forgiven; others' keep counting (and slowing).

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 
 from bot.config import load_settings
 from bot.db import Database, migrate
@@ -58,7 +59,7 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run(function):  # type: ignore[no-untyped-def]
+def run(function: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def guarded(args: argparse.Namespace) -> int:
         try:
             return function(args)

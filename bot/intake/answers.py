@@ -28,7 +28,7 @@ def record_fields(slots: dict[str, Any], deployment: Deployment) -> dict[str, An
     if ags == "unknown":
         fields["municipality"] = "unknown"
     elif _answered(slots, "municipality"):
-        municipality = deployment.municipality(ags)
+        municipality = deployment.municipality(slots["municipality"])
         fields["municipality"] = municipality.as_record() if municipality else {"ags": ags, "name": None}
     if slots.get("stated_age") is not None:
         fields["stated_age"] = int(slots["stated_age"])
@@ -55,7 +55,7 @@ def record_fields(slots: dict[str, Any], deployment: Deployment) -> dict[str, An
             "method": slots["contact_method"],
             "phone": slots.get("phone") if _answered(slots, "phone") else None,
             "language": slots.get("contact_language") if _answered(slots, "contact_language") else None,
-            "interpreter_needed": _BOOLEANS.get(slots.get("interpreter_needed") or "", None),
+            "interpreter_needed": _BOOLEANS.get(slots.get("interpreter_needed") or ""),
             "times": slots.get("contact_time") if _answered(slots, "contact_time") else None,
         }
     return fields

@@ -26,7 +26,8 @@ def _dynamic_buttons(kind: str | None, language: str, deployment: Deployment, va
     if kind == "countries":
         territories = Locale.parse(language).territories
         buttons = [{"title": territories.get(code, code), "payload": choice_payload("nationality", code)} for code in TOP_COUNTRIES]
-        return buttons + [
+        return [
+            *buttons,
             {"title": localise("Stateless", language), "payload": choice_payload("nationality", "stateless")},
             {"title": localise("I don't know", language), "payload": "/dont_know"},
         ]

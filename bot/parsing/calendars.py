@@ -104,6 +104,8 @@ def _converted(value: str, folded: str, year_match: re.Match[str], month_count: 
     numbers = [int(n) for n in _NUMBERS.findall(value)]
     year_index = numbers.index(year)
     named = _month_in(folded, calendar)
+    day: int | None
+    month: int | None
     if named is not None:
         others = [n for i, n in enumerate(numbers) if i != year_index and 1 <= n <= 31]
         day, month = (others[0] if others else None), named

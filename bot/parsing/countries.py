@@ -51,7 +51,8 @@ _STATELESS_WORDS = ("stateless", "staatenlos", "ohne staatsangehörigkeit", "ب�
 
 @lru_cache(maxsize=1)
 def country_codes() -> frozenset[str]:
-    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES)
+    return frozenset(code for code in Locale("en").territories
+                     if isinstance(code, str) and len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES)
 
 
 @lru_cache(maxsize=1)

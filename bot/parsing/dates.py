@@ -138,9 +138,9 @@ def parse_partial_date(text: str, today: datetime.date) -> PartialDate | None:
         year, month, day = (int(g) for g in match.groups())
         return _checked(PartialDate(year, month, day))
     if match := _NUMERIC_DMY.search(value):
-        day, month, year_text = match.groups()
+        day_text, month_text, year_text = match.groups()
         year = int(year_text) if len(year_text) == 4 else _two_digit_year(int(year_text), today)
-        return _checked(PartialDate(year, int(month), int(day)))
+        return _checked(PartialDate(year, int(month_text), int(day_text)))
     if match := _NUMERIC_YM.search(value):  # 2021-11, as a confirmed month comes back
         return _checked(PartialDate(int(match.group(1)), int(match.group(2))))
     if match := _NUMERIC_MY.search(value):
@@ -153,7 +153,8 @@ def parse_partial_date(text: str, today: datetime.date) -> PartialDate | None:
 _RELATIVE_YEARS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (-1, ("letztes jahr", "letzten jahr", "vorletztes", "last year", "السنه الماضیه", "السنه اللی فاتت", "العام الماضی",
           "پارسال", "سال گذشته", "سال پیش", "پروسږکال", "تیر کال", "par", "sala bori", "پار", "ساڵی رابردوو",
-          "sanadkii hore", "sanadkii la soo dhaafay", "gecen yil", "geçen yıl", "gectigimiz yil", "geçtiğimiz yıl", "минулого року", "минулому році",
+          "sanadkii hore", "sanadkii la soo dhaafay", "gecen yil", "geçen yıl", "gectigimiz yil", "geçtiğimiz yıl",
+          "минулого року", "минулому році",
           "в прошлом году", "прошлого года", "l annee derniere", "l an dernier", "ዝሓለፈ ዓመት", "ኣብ ዝሓለፈ ዓመት")),
     (0, ("dieses jahr", "diesem jahr", "this year", "هذه السنه", "هالسنه", "هذا العام", "امسال", "سږکال", "isal",
          "ئەمساڵ", "sanadkan", "bu yil", "bu yıl", "цього року", "этого года", "в этом году", "cette annee", "ሎሚ ዓመት", "እዚ ዓመት")),

@@ -17,8 +17,10 @@ FUZZY_CUTOFF = 0.85
 # Words that name an option in any language (lower case, matched as whole words after folding).
 KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "gender": {
-        "female": ("female", "woman", "frau", "weiblich", "femme", "kadın", "женщина", "жінка", "امرأة", "أنثى", "زن", "ښځه", "jin", "ژن", "ሰበይቲ", "naag", "dumar"),
-        "male": ("male", "man", "mann", "männlich", "homme", "erkek", "мужчина", "чоловік", "رجل", "ذكر", "مرد", "نارینه", "mêr", "پیاو", "ሰብኣይ", "nin", "lab"),
+        "female": ("female", "woman", "frau", "weiblich", "femme", "kadın", "женщина", "жінка", "امرأة", "أنثى", "زن", "ښځه",
+                   "jin", "ژن", "ሰበይቲ", "naag", "dumar"),
+        "male": ("male", "man", "mann", "männlich", "homme", "erkek", "мужчина", "чоловік", "رجل", "ذكر", "مرد", "نارینه",
+                 "mêr", "پیاو", "ሰብኣይ", "nin", "lab"),
         "diverse": ("diverse", "divers", "non binary", "nonbinary", "non binaire"),
         "undisclosed": ("prefer not", "keine angabe", "no answer", "not say"),
     },
@@ -37,7 +39,8 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "contact_time": {
         "morning": ("morning", "mornings", "morgens", "vormittags", "matin", "sabah", "утром", "صباح", "صبح"),
-        "afternoon": ("afternoon", "afternoons", "nachmittags", "après midi", "öğleden sonra", "днём", "днем", "بعد الظهر", "بعدازظهر", "عصر"),
+        "afternoon": ("afternoon", "afternoons", "nachmittags", "après midi", "öğleden sonra", "днём", "днем", "بعد الظهر",
+                      "بعدازظهر", "عصر"),
         "evening": ("evening", "evenings", "abends", "soir", "akşam", "вечером", "مساء", "شب"),
         "any": ("any time", "anytime", "immer", "jederzeit", "egal", "n importe quand", "her zaman", "в любое время", "أي وقت", "هر وقت"),
     },

@@ -27,7 +27,7 @@ def match_municipality(text: str, municipalities: tuple[Municipality, ...]) -> M
         if re.search(rf"(?:^|\s){re.escape(key)}(?:$|\s)", answer):
             return municipality
     # Then typos, word by word and for the whole answer.
-    candidates = {key: m for key, m in by_key}
+    candidates = dict(by_key)
     for word in [answer, *answer.split()]:
         close = difflib.get_close_matches(word, candidates, n=1, cutoff=FUZZY_CUTOFF)
         if close:

@@ -31,10 +31,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
 from bot.config import PROJECT_ROOT
-from bot.model_cache import cached_file, load_or_train
 from bot.i18n import SUPPORTED_LANGUAGES, localise
 from bot.messages import response_catalog
 from bot.messages.catalog import response_files
+from bot.model_cache import cached_file, load_or_train
 from bot.parsing.text import fold
 
 TRAINING_DIR = Path(__file__).with_name("training")

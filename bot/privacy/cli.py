@@ -28,7 +28,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     retention = commands.add_parser("retention", help="delete personal data past its retention period")
     actions = retention.add_subparsers(dest="retention_command", required=True)
     run = actions.add_parser("run", help="delete what is due now (the periods are in the deployment file)")

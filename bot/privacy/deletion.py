@@ -17,11 +17,22 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import (
-    AuditEntry, CallbackPayload, Case, CaseMessage, CaseNote, Conversation, CrisisAlert, Database, InboundUpdate, Intake,
-    IntakeStats, OutboxMessage, StaffNotice,
+    AuditEntry,
+    CallbackPayload,
+    Case,
+    CaseMessage,
+    CaseNote,
+    Conversation,
+    CrisisAlert,
+    Database,
+    InboundUpdate,
+    Intake,
+    IntakeStats,
+    OutboxMessage,
+    StaffNotice,
 )
 from bot.db.models import utcnow
-from bot.db.session import make_engine
+from bot.db.session import make_engine, rows_affected
 from bot.handoff.outbox import enqueue, enqueue_deletion, telegram_chat_of
 
 # Telegram lets a bot delete its messages for 48 hours; an hour less leaves room for clocks and queues.
@@ -113,7 +124,7 @@ class Eraser:
             ("inbound_updates", delete(InboundUpdate).where(InboundUpdate.conversation_id == conversation_id)),
         ]
         for table, statement in statements:
-            report.counts[table] = session.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
+            report.counts[table] = rows_affected(session.execute(statement.execution_options(synchronize_session=False)))
 
     @staticmethod
     def _take_back_notices(session: Session, conversation_id: str, now: datetime.datetime,

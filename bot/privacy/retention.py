@@ -18,6 +18,7 @@ from sqlalchemy import case, delete, func, or_, select, union
 from bot.config import Settings
 from bot.db import AuditEntry, CallbackPayload, Case, Conversation, CrisisAlert, Database, Intake, StaffSession
 from bot.db.models import utcnow
+from bot.db.session import rows_affected
 from bot.deployment import Retention, load_deployment
 from bot.privacy.deletion import Eraser
 
@@ -126,10 +127,10 @@ def run_retention(settings: Settings, now: datetime.datetime | None = None, dry_
             eraser.close()
         # After the people: their deletions' own entries are new, and stay.
         with database.session() as session:
-            report.audit_entries = session.execute(delete(AuditEntry).where(AuditEntry.at < audit_cutoff)).rowcount or 0
+            report.audit_entries = rows_affected(session.execute(delete(AuditEntry).where(AuditEntry.at < audit_cutoff)))
             # Staff sessions (login, client address) are over after 12 hours; kept a while for questions.
-            report.rows["staff_sessions"] += session.execute(
-                delete(StaffSession).where(StaffSession.started_at < now - STAFF_SESSIONS_KEPT)).rowcount or 0
+            report.rows["staff_sessions"] += rows_affected(session.execute(
+                delete(StaffSession).where(StaffSession.started_at < now - STAFF_SESSIONS_KEPT)))
     finally:
         database.engine.dispose()
     return report
@@ -141,6 +142,6 @@ def run_daily(settings: Settings, stop: threading.Event) -> None:
         try:
             report = run_retention(settings)
             logger.info("retention: people forgotten %s, audit entries deleted %s", report.people, report.audit_entries)
-        except Exception:  # noqa: BLE001 - a failed run must not stop the next; the log has the cause
+        except Exception:  # a failed run must not stop the next; the log has the cause
             logger.exception("retention run failed")
         stop.wait(EVERY.total_seconds())

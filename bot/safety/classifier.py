@@ -30,10 +30,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from bot.config import PROJECT_ROOT
-from bot.model_cache import cached_file, load_or_train
 from bot.i18n import SUPPORTED_LANGUAGES, localise
 from bot.messages import response_catalog
 from bot.messages.catalog import response_files
+from bot.model_cache import cached_file, load_or_train
 from bot.parsing.understanding import TRAINING_DIR as ANSWER_EXAMPLES_DIR
 from bot.parsing.understanding import written_examples
 from bot.safety.normalize import normalize

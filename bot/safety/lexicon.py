@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -20,7 +20,7 @@ import yaml
 try:  # the regex parser is private: re._parser from Python 3.11, sre_parse before
     from re import _parser as sre_parse  # type: ignore[attr-defined]
 except ImportError:  # Python 3.10
-    import sre_parse  # type: ignore[no-redef]
+    import sre_parse
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 CATEGORIES = ("suicide", "violence", "medical", "child")
@@ -125,7 +125,7 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> list[Lexicon]:
     return [load_lexicon(path) for path in sorted(directory.glob("*.yml"))]
 
 
-@lru_cache(maxsize=None)
+@cache
 def compiled_lexicons(directory: Path = LEXICON_DIR) -> CompiledLexicons:
     lexicons = load_lexicons(directory)
     entries = []
@@ -155,7 +155,7 @@ class _Analysis:
     named_groups: bool
 
 
-@lru_cache(maxsize=None)
+@cache
 def _analyse(branch: str) -> _Analysis:
     """What the index needs to know of one alternative (parsed once: parsing is the slow part)."""
     parsed = sre_parse.parse(branch)
@@ -183,7 +183,7 @@ def _top_level_branches(pattern: str) -> list[str]:
         elif char == "|" and depth == 0:
             branches.append(pattern[start:position])
             start = position + 1
-    return branches + [pattern[start:]]
+    return [*branches, pattern[start:]]
 
 
 def _starts_at_word(items) -> bool:
@@ -203,6 +203,7 @@ def _first_chars(items) -> tuple[set[str] | None, bool]:
     """The characters a match of the parsed pattern can start with (None: any), and whether it
     can match without consuming a character."""
     chars: set[str] = set()
+    first: set[str] | None
     for op, av in items:
         if op in (sre_parse.AT, sre_parse.ASSERT, sre_parse.ASSERT_NOT):
             continue

@@ -26,7 +26,7 @@ def _print_table(table: Table, suppressed: bool) -> None:
     widths = [max(len(str(row[i])) for row in cells) for i in range(len(table.headers))]
     print(f"\n{table.title}")
     for row in cells:
-        print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -63,7 +63,7 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stats = commands.add_parser("stats", help="intake volumes, funnel, drop-off and time to first contact")
     stats.add_argument("--from", dest="date_from", type=datetime.date.fromisoformat, help="YYYY-MM-DD (default: a year ago)")
     stats.add_argument("--to", dest="date_to", type=datetime.date.fromisoformat, help="YYYY-MM-DD, inclusive (default: today)")

@@ -44,7 +44,7 @@ def _pick(rng: random.Random, weights: dict[str, int]) -> str:
     return rng.choices(list(weights), list(weights.values()))[0]
 
 
-def _team_for(deployment: Deployment, ags: str) -> Team:
+def _team_for(deployment: Deployment, ags: str | None) -> Team:
     covering = [t for t in deployment.teams if ags in t.municipalities]
     return covering[0] if covering else deployment.default_team  # type: ignore[return-value]
 

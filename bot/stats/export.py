@@ -26,7 +26,7 @@ def aggregates_csv(tables: Sequence[Table], suppressed: bool = True) -> str:
     writer.writerow(["tabelle", "zeile", "spalte", "wert"])
     for table in tables:
         for row in table.suppressed() if suppressed else table.rows:
-            for header, cell in zip(table.headers[1:], row[1:]):
+            for header, cell in zip(table.headers[1:], row[1:], strict=True):
                 writer.writerow([csv_cell(value) for value in (table.title, row[0], header, "" if cell is None else cell)])
     return out.getvalue()
 
@@ -34,7 +34,8 @@ def aggregates_csv(tables: Sequence[Table], suppressed: bool = True) -> str:
 def aggregates_xlsx(tables: Sequence[Table], filters: Filters) -> bytes:
     """One sheet per table, as on the dashboard."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    if workbook.active is not None:  # a new workbook has one empty sheet
+        workbook.remove(workbook.active)
     for table in tables:
         sheet = workbook.create_sheet(table.key[:31])
         sheet.append([table.title])

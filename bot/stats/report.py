@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import String, and_, cast, func, or_, select, true
@@ -98,7 +99,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def hours_between(dialect: str, start: Any, end: Any) -> ColumnElement[float]:
+def hours_between(dialect: str, start: Any, end: Any) -> ColumnElement[float | Decimal]:
     """`end - start` in hours, computed by the database: parsing 100,000 timestamps in Python is slow."""
     if dialect == "sqlite":
         return (func.julianday(end) - func.julianday(start)) * 24
@@ -136,7 +137,7 @@ class Statistics:
         people = (s.language, s.gender, s.age_group, s.outcome)
         for status, *values, count in session.execute(
                 select(s.status, *people, func.count()).where(where).group_by(s.status, *people)):
-            for name, value in zip(("language", "gender", "age_group", "outcome"), values):
+            for name, value in zip(("language", "gender", "age_group", "outcome"), values, strict=True):
                 breakdowns[name][value or "unknown"].add(status, count)
         places = (s.municipality_ags, s.eligible_programmes)
         for status, municipality, programmes, count in session.execute(

@@ -7,7 +7,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 
-from telegram import Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -25,12 +25,12 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversations, Person
 from bot.crisis_response import CrisisResponse
-from bot.safety import warm_up as warm_up_crisis_detection
 from bot.db import Database
 from bot.handoff.outbox import Outbox
 from bot.rasa_client import RasaClient, Reply
-from bot.telegram.inbound import DurableQueue, Inbound, retrying
+from bot.safety import warm_up as warm_up_crisis_detection
 from bot.telegram.health import serve_health
+from bot.telegram.inbound import DurableQueue, Inbound, retrying
 from bot.telegram.keyboards import payload_for
 from bot.telegram.sender import Sender, queue_replies
 
@@ -78,10 +78,12 @@ class Gateway:
             .update_queue(DurableQueue(self.inbound))
             .post_shutdown(self._close)
         )
+        application: Application
         if self.settings.telegram_rate_limit:  # TELEGRAM_RATE_LIMIT=off (or 0): none at all
             # Over all chats; staff groups keep PTB's 20 per minute. A 429 is the sender's to retry.
-            builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=self.settings.telegram_rate_limit))
-        application = builder.build()
+            application = builder.rate_limiter(AIORateLimiter(overall_max_rate=self.settings.telegram_rate_limit)).build()
+        else:
+            application = builder.build()
         self.sender = Sender(application.bot, Outbox(self.database))
         # People write in private chats; the staff groups the bot posts to are not conversations
         # (the inbound intake keeps only private chats, button taps included).
@@ -184,17 +186,18 @@ class Gateway:
         await self._send(update, context, replies)
 
     @staticmethod
-    async def _mark_chosen(query) -> str | None:  # type: ignore[no-untyped-def]
+    async def _mark_chosen(query: CallbackQuery) -> str | None:
         """Replace the keyboard by the chosen answer, so old buttons cannot be pressed again.
 
         Returns the chosen button's title."""
-        message = query.message
+        # A message older than 48 hours comes as an InaccessibleMessage: no keyboard, no text.
+        message = query.message if isinstance(query.message, Message) else None
         chosen = next(
             (b.text for row in (message.reply_markup.inline_keyboard if message and message.reply_markup else ())
              for b in row if b.callback_data == query.data),
             None,
         )
-        if message is None or not getattr(message, "text", None):
+        if message is None or not message.text:
             return chosen
         with contextlib.suppress(Exception):
             await query.edit_message_text(f"{message.text}\n\n✓ {chosen}" if chosen else message.text)
@@ -217,7 +220,7 @@ async def escalate_crisis_alerts(crisis: CrisisResponse, stop: asyncio.Event) ->
     while not stop.is_set():
         try:
             await crisis.escalate_due()
-        except Exception:  # noqa: BLE001 - a failed round must not end the watch; the next one retries
+        except Exception:  # a failed round must not end the watch; the next one retries
             logger.exception("crisis alerts: escalation failed, retrying")
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), CRISIS_POLL_SECONDS)

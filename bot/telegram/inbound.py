@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import functools
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +28,7 @@ from telegram.constants import ChatType
 from bot.conversation import AnswerLater
 from bot.db import Database, InboundUpdate
 from bot.db.models import utcnow
+from bot.db.session import rows_affected
 
 logger = logging.getLogger(__name__)
 
@@ -132,15 +135,14 @@ class InboundStore:
 
     def prune(self, now: datetime.datetime) -> int:
         with self.database.session() as session:
-            result = session.execute(delete(InboundUpdate).where(InboundUpdate.done_at < now - KEEP_DONE_FOR))
-            return result.rowcount or 0
+            return rows_affected(session.execute(delete(InboundUpdate).where(InboundUpdate.done_at < now - KEEP_DONE_FOR)))
 
 
 def retry_delay(attempts: int) -> float:
     return min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)
 
 
-Process = Callable[[Update], Awaitable[None]]
+Process = Callable[[Update], Coroutine[Any, Any, None]]
 
 
 class Inbound:
@@ -182,8 +184,8 @@ class Inbound:
                     if conversation_id not in self._chats:
                         task = asyncio.create_task(self._work_through(conversation_id))
                         self._chats[conversation_id] = task
-                        task.add_done_callback(lambda _, c=conversation_id: self._chats.pop(c, None))
-            except Exception:  # noqa: BLE001 - e.g. "database is locked": the next round retries
+                        task.add_done_callback(functools.partial(self._forget, conversation_id))
+            except Exception:  # e.g. "database is locked": the next round retries
                 logger.exception("inbound: a round failed, retrying")
             self._wake.clear()
             with contextlib.suppress(asyncio.TimeoutError):
@@ -193,6 +195,9 @@ class Inbound:
             await asyncio.wait(list(self._chats.values()), timeout=STOP_GRACE_SECONDS)
             for task in list(self._chats.values()):
                 task.cancel()
+
+    def _forget(self, conversation_id: str, _task: asyncio.Task[None]) -> None:
+        self._chats.pop(conversation_id, None)
 
     async def _work_through(self, conversation_id: str) -> None:
         while True:
@@ -220,7 +225,7 @@ class Inbound:
                 await self._tell_to_wait(pending, update)
             await asyncio.to_thread(self.store.later, pending.update_id, retry_delay(pending.attempts + 1))
             return False
-        except Exception as error:  # noqa: BLE001 - logged; retried a few times, then dropped
+        except Exception as error:  # logged; retried a few times, then dropped
             # The kind of failure only: the update's content is personal data.
             logger.error("inbound update %s failed (attempt %s): %s", pending.update_id, pending.attempts + 1,
                          type(error).__name__, exc_info=error)
@@ -241,7 +246,7 @@ class Inbound:
         return True
 
 
-class DurableQueue(asyncio.Queue):  # type: ignore[type-arg]
+class DurableQueue(asyncio.Queue[object]):
     """python-telegram-bot's update queue: updates go to the database, not to its handlers.
 
     The application still uses the queue for its own stop signal, which passes through.

@@ -11,7 +11,6 @@ import base64
 import hashlib
 
 from sqlalchemy import select
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.db import CallbackPayload, Database
@@ -23,7 +22,7 @@ MAX_BUTTONS_PER_ROW = 3
 
 def callback_id(conversation_id: str, payload: str) -> str:
     """18 ASCII characters, far below the 64-byte limit."""
-    digest = hashlib.sha256(f"{conversation_id}\n{payload}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{conversation_id}\n{payload}".encode()).digest()
     return CALLBACK_PREFIX + base64.urlsafe_b64encode(digest[:12]).decode("ascii")
 
 

@@ -24,7 +24,14 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.handoff.outbox import (
-    MAX_ATTEMPTS, TELEGRAM_PREFIX, Outbox, Pending, enqueue, enqueue_document, enqueue_reaction, pause_after,
+    MAX_ATTEMPTS,
+    TELEGRAM_PREFIX,
+    Outbox,
+    Pending,
+    enqueue,
+    enqueue_document,
+    enqueue_reaction,
+    pause_after,
 )
 from bot.rasa_client import Reply
 from bot.telegram.keyboards import inline_keyboard, remember_payloads

@@ -30,13 +30,28 @@ from bot.handoff.outbox import enqueue, telegram_chat_of
 from bot.i18n import SUPPORTED_LANGUAGES, language_name
 from bot.inbox.accounts import Account, Accounts, LoginRefused, login_key
 from bot.inbox.audit import AuditLog, AuditQuery
+from bot.inbox.casework import (
+    AGE_GROUPS,
+    STATE_LABELS,
+    STATES,
+    TRANSITIONS,
+    Casework,
+    Filters,
+    Forbidden,
+    NotFound,
+    Refused,
+)
 from bot.inbox.sessions import ABSOLUTE_LIFETIME, Sessions
-from bot.inbox.casework import AGE_GROUPS, STATE_LABELS, STATES, TRANSITIONS, Casework, Filters, Forbidden, NotFound, Refused
 from bot.messages import render
 from bot.privacy import Eraser
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply
 from bot.web.security import (
-    CSRF_FIELD, SECURITY_HEADERS, client_of, csrf_token, csrf_valid, session_secret,
+    CSRF_FIELD,
+    SECURITY_HEADERS,
+    client_of,
+    csrf_token,
+    csrf_valid,
+    session_secret,
 )
 from bot.web.timeline import timeline
 
@@ -337,8 +352,8 @@ async def health(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
-async def not_found(request: Request, exc: HTTPException) -> Response:
-    return PlainTextResponse("Nicht gefunden.", status_code=exc.status_code)
+async def not_found(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse("Nicht gefunden.", status_code=exc.status_code if isinstance(exc, HTTPException) else 404)
 
 
 class SecurityHeaders:

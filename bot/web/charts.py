@@ -25,7 +25,7 @@ def bars(title: str, labels: Sequence[str], values: Sequence[int | float | None]
     row, left = 22, 190
     top = max((v or 0) for v in values) if values else 0
     body = []
-    for i, (label, value) in enumerate(zip(labels, values)):
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = 6 + i * row
         length = 0 if not top else (WIDTH - left - 70) * (value or 0) / top
         body.append(f'<text x="{left - 6}" y="{y + 14}" text-anchor="end">{escape(str(label))[:30]}</text>'
@@ -45,7 +45,7 @@ def lines(title: str, labels: Sequence[str], series: dict[str, Sequence[int]]) -
     if labels:
         body.append(f'<text x="{left}" y="{bottom + 16}">{escape(labels[0])}</text>'
                     f'<text x="{WIDTH - 10}" y="{bottom + 16}" text-anchor="end">{escape(labels[-1])}</text>')
-    for colour, values in zip(COLOURS, series.values()):
+    for colour, values in zip(COLOURS, series.values(), strict=False):  # up to three series
         points = " ".join(f"{left + i * step:.1f},{bottom - (bottom - plot_top) * v / top:.1f}"
                           for i, v in enumerate(values))
         body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>')

@@ -3,8 +3,8 @@ were written, and the relayed messages, in the order they happened."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.db import CaseMessage, OutboxMessage

@@ -20,11 +20,6 @@ from typing import Any
 
 import joblib
 import numpy as np
-from scipy.sparse import hstack
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.svm import LinearSVC
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -33,6 +28,10 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import hstack
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
 
 logger = logging.getLogger(__name__)
 
@@ -69,15 +68,15 @@ class CalibratedScores:
         mean = np.zeros((features.shape[0], n_classes))
         features = features.tocsr()
         rows = [(features.indices[start:end], features.data[start:end])
-                for start, end in zip(features.indptr[:-1], features.indptr[1:])]
+                for start, end in zip(features.indptr[:-1], features.indptr[1:], strict=True)]
         for weights, intercepts, columns, curves in self._folds:
             scores = np.array([weights[:, indices] @ data for indices, data in rows]) + intercepts
             proba = np.zeros((features.shape[0], n_classes))
-            for column, score, (low, high, xs, ys) in zip(columns, scores.T, curves):
+            for column, score, (low, high, xs, ys) in zip(columns, scores.T, curves, strict=True):
                 proba[:, column] = np.interp(np.clip(score, low, high), xs, ys) if len(ys) > 1 else ys[0]
             total = proba.sum(axis=1)[:, np.newaxis]
             proba = np.divide(proba, total, out=np.full_like(proba, 1 / n_classes), where=total != 0)
-            proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+            proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
             mean += proba
         return mean / len(self._folds)
 
@@ -176,9 +175,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         texts = [message.get(TEXT) or "" for message in messages]
         features = hstack([self._model["characters"].transform(texts), self._model["words"].transform(texts)]).tocsr()
         classifier = self._model.get("scores") or self._model["classifier"]
-        for message, probabilities in zip(messages, classifier.predict_proba(features)):
+        for message, probabilities in zip(messages, classifier.predict_proba(features), strict=True):
             ranking = sorted(
-                ({"name": str(name), "confidence": float(p)} for name, p in zip(classifier.classes_, probabilities)),
+                ({"name": str(name), "confidence": float(p)} for name, p in zip(classifier.classes_, probabilities, strict=True)),
                 key=lambda entry: -entry["confidence"],
             )
             message.set(INTENT, ranking[0], add_to_output=True)

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 import yaml
 
 from bot.config import PROJECT_ROOT, Settings
@@ -20,8 +19,8 @@ from bot.db import Database, migrate
 from bot.db.models import Conversation
 from bot.inbox.accounts import Accounts
 from bot.intake.store import IntakeStore
-from bot.rasa_model import train_model
 from bot.parsing.understanding import answer_models
+from bot.rasa_model import train_model
 from bot.safety.classifier import crisis_classifier
 from bot.stack import Stack
 from tests.e2e.fake_telegram import FakeTelegram, TelegramUser, free_port
@@ -101,7 +100,7 @@ def e2e_settings(tmp: Path, telegram: FakeTelegram, **overrides: object) -> Sett
         gateway_health_port=free_port(),
     )
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values)
 
 
 def add_team_members(settings: Settings) -> None:

@@ -110,8 +110,11 @@ class SentenceRun(IntakeRun):
     def answers(self) -> Answers:
         sentences = SENTENCES[self.language]
         by_buttons = super().answers()
-        typed: Answers = {slot: (lambda r, text=text: self.say(text)) for slot, text in sentences.items()}
+        typed: Answers = {slot: self._saying(text) for slot, text in sentences.items()}
         return {**by_buttons, **typed}
+
+    def _saying(self, text: str) -> Callable[[list[BotMessage]], list[BotMessage]]:
+        return lambda _replies: self.say(text)
 
     def step(self, replies: list[BotMessage]) -> list[BotMessage]:
         """Confirm a proposal, or answer the question asked."""

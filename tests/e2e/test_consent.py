@@ -48,7 +48,7 @@ def app_rows(harness: Harness, user: TelegramUser) -> int:
     with Database(harness.settings.app_database_url).session() as session:
         conversations = session.scalar(select(func.count()).select_from(Conversation)
                                        .where(Conversation.id == f"telegram:{user.user_id}"))
-    return conversations + (harness.intake_of(user) is not None)
+    return (conversations or 0) + (harness.intake_of(user) is not None)
 
 
 def forgotten(harness: Harness, user: TelegramUser, within: float = 10.0) -> bool:

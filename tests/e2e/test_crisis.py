@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from bot.db import Case, CaseMessage, CrisisAlert, Database
 from bot.i18n import localise
-from tests.e2e.conftest import TEAM_CHATS, TEAM_MEMBERS, STAFF_PASSWORD, Harness
+from tests.e2e.conftest import STAFF_PASSWORD, TEAM_CHATS, TEAM_MEMBERS, Harness
 from tests.e2e.fake_telegram import BotMessage, TelegramUser
 from tests.e2e.intake_driver import IntakeRun, question_text
 from tests.e2e.staff import StaffClient

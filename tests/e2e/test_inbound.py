@@ -12,8 +12,8 @@ from sqlalchemy import select
 from bot.db import Case, Database, InboundUpdate
 from bot.i18n import localise
 from bot.messages import response_catalog
-from bot.telegram.keyboards import callback_id, remember_payloads
 from bot.stack import Supervisor
+from bot.telegram.keyboards import callback_id, remember_payloads
 from tests.e2e.conftest import STAFF_PASSWORD, TEAM_CHATS, TEAM_MEMBERS, Harness
 from tests.e2e.fake_telegram import BotMessage, TelegramUser
 from tests.e2e.intake_driver import IntakeRun
@@ -59,7 +59,7 @@ def case_of(harness: Harness, user: TelegramUser) -> Case:
         return session.scalars(select(Case).where(Case.conversation_id == f"telegram:{user.user_id}")).one()
 
 
-def wait_until(condition, what: str, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+def wait_until(condition, what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

@@ -19,7 +19,7 @@ from tests.e2e.test_handoff import case_of, sentence, texts, wait_for_reaction
 from tests.unit.privacy_helpers import traces
 
 
-def _until(condition, timeout: float = 20.0, what: str = "condition"):  # type: ignore[no-untyped-def]
+def _until(condition, timeout: float = 20.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if result := condition():

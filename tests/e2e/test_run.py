@@ -25,7 +25,7 @@ def test_lotse_run_serves_telegram_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         output = ""
         deadline = time.monotonic() + 300
         while "Lotse is running" not in output:
-            line = process.stdout.readline()  # type: ignore[union-attr]
+            line = process.stdout.readline()
             assert line or process.poll() is None, f"lotse run ended early:\n{output}"
             output += line
             assert time.monotonic() < deadline, f"lotse run did not come up:\n{output}"
@@ -37,7 +37,7 @@ def test_lotse_run_serves_telegram_and_stops_on_ctrl_c(tmp_path: Path) -> None:
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
-        rest = process.stdout.read()  # type: ignore[union-attr]
+        rest = process.stdout.read()
         assert "stopped." in rest
         children = subprocess.run(["pgrep", "-f", f"--port {settings.rasa_port}"], capture_output=True, text=True)
         assert children.stdout.strip() == "", "the Rasa server outlived lotse run"

@@ -73,7 +73,8 @@ def test_long_messages_arrive_whole_in_parts_and_in_order(harness: Harness) -> N
             text = " ".join(f"{length}w{n}" for n in range(length))[:length - 1] + "."
             seen = len(harness.telegram.messages_to(user.user_id))
             staff.act(case.id, "reply", text=text)
-            parts = until(lambda: [m.text for m in harness.telegram.messages_to(user.user_id)[seen:]]
+            # until() calls the lambda only within this iteration, so the current `seen` is the one meant
+            parts = until(lambda: [m.text for m in harness.telegram.messages_to(user.user_id)[seen:]]  # noqa: B023
                           if queued_for(harness, user.user_id) == 0 else None, f"the reply of {length} characters")
             assert len(parts) == (2 if length == 4090 else 3)  # with "👤 Erika: " before it
             assert all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in parts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,12 +18,12 @@ ALL_STATUSES = ["gestattung", "duldung", "duldung_ausbildung", "duldung_beschaef
                 "ae_104c", "ae_sonstige", "niederlassungserlaubnis", "fiktionsbescheinigung", "eu_citizen",
                 "german_citizen"]
 
-TABLE = {
+TABLE: dict[str, Any] = {
     "id": "safe-countries-of-origin", "name": "Sichere Herkunftsstaaten",
     "sources": [{"id": "law", "title": "§ 29a AsylG", "certainty": "F"}],
     "entries": [{"code": "AL", "valid_from": D("2015-10-24"), "valid_to": None, "source": "law"}],
 }
-EU_TABLE = {
+EU_TABLE: dict[str, Any] = {
     "id": "eu-eea-ch", "name": "EU", "sources": [{"id": "eu", "title": "Verträge", "certainty": "L"}],
     "entries": [{"code": "PL", "valid_from": D("2004-05-01"), "valid_to": None, "source": "eu"}],
 }

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.config import PROJECT_ROOT
 from bot.crisis_response import CrisisResponse
 from bot.db import Case, CaseMessage, CrisisAlert, Database, OutboxMessage, migrate
 from bot.deployment import DeploymentError, load_deployment, parse_deployment
-from bot.config import PROJECT_ROOT
 from bot.handoff.cases import CaseDesk, Urgency
 from bot.handoff.crisis import CrisisAlerts
 from bot.handoff.packet import Packet
@@ -63,7 +63,7 @@ def test_a_service_for_an_unknown_danger_is_refused() -> None:
 
 
 def test_the_help_message_names_the_local_services_for_the_danger() -> None:
-    text = responder(None).help_message("violence", "de").text  # type: ignore[arg-type]
+    text = responder(None).help_message("violence", "de").text
     assert "110" in text and "Frauenhaus Wesel: 0281 12345" in text and "TelefonSeelsorge" not in text
 
 

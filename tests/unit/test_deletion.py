@@ -23,7 +23,14 @@ from bot.telegram.keyboards import CALLBACK_PREFIX, callback_id, payload_for, re
 from bot.web.app import build_app
 from tests.unit.fake_rasa import FakeRasa
 from tests.unit.privacy_helpers import (
-    OLD_NOTICE_ID, PASSWORD, SENT_NOTICE_ID, STAFF_CHAT, add_tracker_events, make_settings, store_everything, traces,
+    OLD_NOTICE_ID,
+    PASSWORD,
+    SENT_NOTICE_ID,
+    STAFF_CHAT,
+    add_tracker_events,
+    make_settings,
+    store_everything,
+    traces,
 )
 
 PERSON, CHAT, NAME, SAID = "telegram:777123456", "777123456", "Zubeida", "Mein Satz Nummer 4711"
@@ -108,11 +115,11 @@ def test_buttons_are_remembered_per_conversation(settings: Settings) -> None:
     assert payload_for(database, PERSON, data) is None
 
 
-def _run(coroutine):  # type: ignore[no-untyped-def]
+def _run(coroutine):
     return asyncio.run(coroutine)
 
 
-async def _turns(settings: Settings, rasa: FakeRasa, *steps: tuple[str, str]):  # type: ignore[no-untyped-def]
+async def _turns(settings: Settings, rasa: FakeRasa, *steps: tuple[str, str]):
     client = RasaClient(rasa.url)
     conversations = Conversations(settings, client)
     person = Person(PERSON, "telegram", "de")

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from bot.db import Case, CaseMessage, Database, OutboxMessage, migrate
-from bot.deployment import DeploymentError, Municipality, Deployment, Team, parse_deployment
+from bot.deployment import Deployment, DeploymentError, Municipality, Team, parse_deployment
 from bot.handoff.cases import CaseDesk
 from bot.handoff.outbox import Outbox, enqueue, pause_after, undelivered
 from bot.handoff.packet import age_of, build_packet
@@ -71,7 +71,7 @@ ELIGIBILITY = {"as_of": "2026-11-22", "programmes": [
 ], "referrals": ["mbe"], "referral_details": [{"id": "mbe", "names": {"de": "Migrationsberatung für Erwachsene"}}]}
 
 
-def _packet(**overrides):  # type: ignore[no-untyped-def]
+def _packet(**overrides):
     values = dict(reference="L-ABCDE", reason="intake_complete", slots=SLOTS, language="ar", consent=True,
                   eligibility=ELIGIBILITY, deployment=DEPLOYMENT, team_name="KIM West", as_of=datetime.date(2026, 11, 22))
     values.update(overrides)
@@ -118,7 +118,7 @@ def database(tmp_path: Path) -> Database:
     return Database(url)
 
 
-def _open(desk: CaseDesk, conversation: str = "telegram:42", reason: str = "requested"):  # type: ignore[no-untyped-def]
+def _open(desk: CaseDesk, conversation: str = "telegram:42", reason: str = "requested"):
     team = DEPLOYMENT.team("moers")
     return desk.open_case(conversation_id=conversation, channel="telegram", reason=reason, language="ar",
                           first_name="Amal", municipality_ags=MOERS, team=team,

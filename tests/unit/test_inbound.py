@@ -7,6 +7,7 @@ import asyncio
 import datetime
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -53,21 +54,21 @@ class Recorder:
     """The gateway's side: records what it handled; `failing` texts raise AnswerLater."""
 
     def __init__(self) -> None:
-        self.handled: list[tuple[str, bool]] = []
-        self.told: list[str] = []
+        self.handled: list[tuple[str | None, bool]] = []
+        self.told: list[str | None] = []
         self.failing: set[str] = set()
 
     async def process(self, update: Update) -> None:
-        text = update.effective_message.text  # type: ignore[union-attr]
+        text = update.effective_message.text
         if text in self.failing:
             raise AnswerLater
         self.handled.append((text, retrying.get()))
 
     async def tell_to_wait(self, update: Update) -> None:
-        self.told.append(update.effective_message.text)  # type: ignore[union-attr]
+        self.told.append(update.effective_message.text)
 
 
-async def run_until(inbound: Inbound, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+async def run_until(inbound: Inbound, condition: Callable[[], object], timeout: float = 10.0) -> None:
     """Run the worker until `condition` holds."""
     stop = asyncio.Event()
     worker = asyncio.create_task(inbound.run(stop))
@@ -101,7 +102,7 @@ def test_an_update_is_stored_once_and_its_words_go_once_processed(settings: Sett
 
 
 GROUP_MESSAGE = {"message_id": 1, "date": 0, "text": "hi", "chat": {"id": -100, "type": "group"}}
-GROUP_UPDATES = {
+GROUP_UPDATES: dict[str, dict[str, Any]] = {
     "message": {"message": GROUP_MESSAGE},
     # A button under one of the bot's messages in a staff group: the same filter as messages.
     "button": {"callback_query": {"id": "q1", "chat_instance": "c", "data": "x", "message": GROUP_MESSAGE,
@@ -161,7 +162,7 @@ def test_processed_ids_are_kept_for_two_days(settings: Settings) -> None:
     store.done(1)
     store.done(2)
     with database.session() as session:
-        session.get(InboundUpdate, 1).done_at = utcnow() - datetime.timedelta(hours=49)  # type: ignore[union-attr]
+        session.get(InboundUpdate, 1).done_at = utcnow() - datetime.timedelta(hours=49)
     assert store.prune(utcnow()) == 1
     assert [row.update_id for row in rows(database)] == [2, 3]
 

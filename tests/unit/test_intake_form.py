@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
@@ -27,7 +27,7 @@ for path in sorted((PROJECT_ROOT / "nlu_data" / "domain").glob("*.yml")):
 
 
 @pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("LOTSE_VAR_DIR", str(tmp_path))
@@ -40,7 +40,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def tracker(requested: str, text: str, intent: str = "inform", confidence: float = 0.95,
             entities: list[dict[str, Any]] | None = None, answer_confidence: float = 0.0, **slots: Any) -> Tracker:
-    all_slots = {name: None for name in DOMAIN["slots"]}
+    all_slots = dict.fromkeys(DOMAIN["slots"])
     all_slots.update({"requested_slot": requested, "failed_attempts": 0, **slots})
     message = {"text": text, "intent": {"name": intent, "confidence": confidence},
                "intent_ranking": [{"name": intent, "confidence": confidence},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ def deployment_settings() -> set[tuple[str, str]]:
     return set(SETTING.findall(RECORD))
 
 
-def default_of(section: str, key: str) -> object:
+def default_of(section: str, key: str) -> Any:
     if section == "age_limits":
         return getattr(DEFAULTS, key)
     return getattr(getattr(DEFAULTS, section), key)

@@ -84,7 +84,7 @@ def test_the_kind_of_duldung_refines_the_status() -> None:
 
 
 def test_questions_that_do_not_apply_are_skipped_and_return_when_they_do() -> None:
-    slots = {slot: None for slot in FORM_SLOTS}
+    slots = dict.fromkeys(FORM_SLOTS)
     slots.update(birth_date="2001-04-17", residence_status="german_citizen", contact_method="telegram",
                  contact_language="de", vocational_qualification="none")
     updates = skip_updates(slots)

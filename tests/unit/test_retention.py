@@ -154,7 +154,8 @@ def test_migration_0006_keeps_rows_and_goes_both_ways(tmp_path: Path) -> None:
         connection.execute(text("INSERT INTO callback_payloads (id, payload, created_at) VALUES ('p:old', '/greet', '2026-12-01')"))
     command.upgrade(alembic_config(url), "0006")
     with database.engine.connect() as connection:
-        assert connection.execute(text("SELECT text, conversation_id, delete_message_id FROM outbox")).one() == ("queued before", None, None)
+        row = connection.execute(text("SELECT text, conversation_id, delete_message_id FROM outbox")).one()
+        assert row == ("queued before", None, None)
         assert connection.execute(text("SELECT conversation_id FROM callback_payloads")).scalar_one_or_none() is None
         assert connection.execute(text("SELECT count(*) FROM staff_notices")).scalar() == 0
     command.downgrade(alembic_config(url), "0005")

@@ -5,14 +5,13 @@ compiles, and the classifier's arithmetic. How well both do on unseen messages i
 from pathlib import Path
 
 import numpy
-
 import pytest
 import yaml
 
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.safety import MODEL, CrisisSignal, detect_crisis, lexicon_signal
 from bot.safety.classifier import crisis_classifier
-from bot.safety.lexicon import LEXICON_DIR, CATEGORIES, LexiconError, compiled_lexicons, load_lexicon
+from bot.safety.lexicon import CATEGORIES, LEXICON_DIR, LexiconError, compiled_lexicons, load_lexicon
 from bot.safety.normalize import normalize
 
 DEV_DIR = Path(__file__).resolve().parents[2] / "bot" / "safety" / "training" / "lexicon"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import functools
 import sqlite3
 import time
 from collections.abc import Callable
@@ -130,7 +131,7 @@ async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0)
 
 
 async def run_sender(database: Database, bot: ScriptedBot, work: Callable[[Sender], Any]) -> Sender:
-    sender = Sender(bot, Outbox(database))  # type: ignore[arg-type]
+    sender = Sender(bot, Outbox(database))
     stop = asyncio.Event()
     loop = asyncio.create_task(sender.run(stop))
     try:
@@ -224,7 +225,7 @@ async def test_a_message_still_failing_after_the_retries_counts_as_not_delivered
 async def test_health_names_a_loop_that_is_not_alive() -> None:
     port = free_port()
     alive = {"sender": True, "crisis_watch": True}
-    server = await serve_health("127.0.0.1", port, {name: (lambda n=name: alive[n]) for name in alive})
+    server = await serve_health("127.0.0.1", port, {name: functools.partial(alive.__getitem__, name) for name in alive})
     try:
         async with httpx.AsyncClient() as http:
             ok = await http.get(f"http://127.0.0.1:{port}/health")
@@ -274,8 +275,8 @@ class WatchedStack:
 def test_a_dead_process_is_restarted_until_it_keeps_dying() -> None:
     now = [0.0]
     stack = WatchedStack()
-    supervisor = Supervisor(stack, clock=lambda: now[0])  # type: ignore[arg-type]
-    for restart in range(MAX_RESTARTS):
+    supervisor = Supervisor(stack, clock=lambda: now[0])
+    for _ in range(MAX_RESTARTS):
         stack.services[0].process.returncode = -9
         supervisor.tick()
         now[0] += 60
@@ -291,7 +292,7 @@ def test_a_dead_process_is_restarted_until_it_keeps_dying() -> None:
 def test_a_gateway_whose_loops_stopped_is_restarted_after_failed_health_checks() -> None:
     now = [0.0]
     stack = WatchedStack()
-    supervisor = Supervisor(stack, clock=lambda: now[0])  # type: ignore[arg-type]
+    supervisor = Supervisor(stack, clock=lambda: now[0])
     stack.healthy = False
     for _ in range(2):
         now[0] += 5

@@ -179,7 +179,7 @@ def test_intakes_without_consent_to_statistics_are_not_counted(settings: Setting
     with database.session() as session:
         # G declined statistics (a drop-off at the municipality question); E withdraws under /privacy.
         g = _intake("G", "2026-03-05", "tr", None, "started", gender="male")
-        g.consent = {**g.consent, "statistics": False}
+        g.consent = {**(g.consent or {}), "statistics": False}
         session.add(g)
         session.add(_intake("H", "2026-03-05", "tr", None, "started"))
         session.get(Intake, "intake-H").consent = None  # an old record without a consent: not counted either

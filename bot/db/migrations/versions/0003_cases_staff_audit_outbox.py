@@ -6,9 +6,8 @@ Create Date: 2026-11-22
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0002'
@@ -119,7 +118,8 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=200), nullable=True),
-    sa.ForeignKeyConstraint(['case_message_id'], ['case_messages.id'], name=op.f('fk_outbox_case_message_id_case_messages'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['case_message_id'], ['case_messages.id'], name=op.f('fk_outbox_case_message_id_case_messages'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:

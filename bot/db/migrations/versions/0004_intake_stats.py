@@ -6,9 +6,8 @@ Create Date: 2026-11-29
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004'
 down_revision = '0003'
@@ -35,7 +34,8 @@ def upgrade() -> None:
     with op.batch_alter_table('intake_stats', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_intake_stats_source_updated_at'), ['source_updated_at'], unique=False)
         batch_op.create_index('ix_intake_stats_days', ['status', 'created_on'], unique=False)
-        batch_op.create_index('ix_intake_stats_people', ['status', 'language', 'gender', 'age_group', 'outcome', 'created_on'], unique=False)
+        batch_op.create_index('ix_intake_stats_people', ['status', 'language', 'gender', 'age_group', 'outcome', 'created_on'],
+                              unique=False)
         batch_op.create_index('ix_intake_stats_places', ['status', 'municipality_ags', 'eligible_programmes', 'created_on'], unique=False)
         batch_op.create_index('ix_intake_stats_dropoff', ['status', 'last_question', 'language', 'created_on'], unique=False)
     with op.batch_alter_table('cases', schema=None) as batch_op:
