@@ -1,0 +1,23 @@
+"""Fixtures for every test directory: throwaway PostgreSQL and Redis servers (tests/services.py),
+started once per session when a test asks for them."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.services import PostgresServer, Server, postgres_bin_dir, redis_binary, require, start_postgres, start_redis
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = start_postgres(require(postgres_bin_dir(), "PostgreSQL (Debian package postgresql)"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[Server]:
+    server = start_redis(require(redis_binary(), "Redis (Debian package redis-server)"))
+    yield server
+    server.stop()
