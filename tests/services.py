@@ -7,6 +7,7 @@ skip the tests that need them on a developer's machine, and fail them in CI (`CI
 """
 from __future__ import annotations
 
+import itertools
 import os
 import pwd
 import shutil
@@ -15,11 +16,13 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import psycopg
 import pytest
 
 from tests.e2e.fake_telegram import free_port
@@ -30,6 +33,7 @@ PG_SUPERUSER = "lotse"
 # initdb and postgres refuse to run as root: as root (CI, containers) they run as this user,
 # which Debian's postgresql package creates, else as nobody.
 PG_UNPRIVILEGED_USERS = ("postgres", "nobody")
+_database_numbers = itertools.count(1)
 
 
 def postgres_bin_dir() -> Path | None:
@@ -120,6 +124,19 @@ class PostgresServer:
 
     def url(self, database: str = "postgres", driver: str = "postgresql+psycopg") -> str:
         return f"{driver}://{PG_SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+    @contextmanager
+    def fresh_database(self) -> Iterator[str]:
+        """An empty database of its own for one test, dropped afterwards (connections the test
+        left open included); its URL."""
+        name = f"test_{next(_database_numbers)}"
+        with psycopg.connect(self.url(driver="postgresql"), autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield self.url(name)
+        finally:
+            with psycopg.connect(self.url(driver="postgresql"), autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
     def stop(self) -> None:
         self.server.stop()
