@@ -10,7 +10,7 @@ LOTSE     := $(APP)/bin/lotse
 RASA_BIN  := $(RASA)/bin/rasa
 PYTHON310  = $(shell scripts/find-python310)
 
-.PHONY: help setup browser run chat train lint test test-unit test-e2e validate rasa-test catalogs lock clean \
+.PHONY: help setup browser services run chat train lint test test-unit test-e2e validate rasa-test catalogs lock clean \
         bench-eligibility bench-roundtrip bench-load bench-handoff bench-dashboard nlu-report safety-report answers-report
 
 help:  ## list the targets
@@ -36,6 +36,9 @@ setup: $(APP)/.installed $(RASA)/.installed  ## create both environments (once; 
 
 browser:  ## Debian's chromium for the browser tests (apt-get, when missing)
 	@scripts/ensure-chromium
+
+services:  ## Debian's PostgreSQL and Redis for the database tests, which start their own servers (apt-get, when missing)
+	@scripts/ensure-services
 
 lock:  ## re-resolve the lock files from pyproject.toml and requirements/rasa.in
 	$(APP)/bin/pip install --quiet -e '.[test,lint]'
@@ -71,7 +74,7 @@ rasa-test: train  ## the Rasa test stories against the trained model
 test-e2e: train browser  ## end to end: fake Telegram Bot API → gateway → Rasa → actions → database
 	$(APP_PY) -m pytest -m e2e -q
 
-test: setup lint browser validate train  ## everything CI runs
+test: setup lint browser services validate train  ## everything CI runs
 	$(APP_PY) -m pytest -q
 	$(LOTSE) rasa-test
 

@@ -34,6 +34,8 @@ class Settings:
     var_dir: Path = field(default_factory=lambda: Path(_env("LOTSE_VAR_DIR", str(PROJECT_ROOT / "var"))))
     database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "").strip())
     tracker_store_url: str = field(default_factory=lambda: os.environ.get("LOTSE_TRACKER_STORE_URL", "").strip())
+    # Redis for Rasa's lock store, when several Rasa servers serve the same conversations.
+    lock_store_url: str = field(default_factory=lambda: os.environ.get("LOTSE_LOCK_STORE_URL", "").strip())
     deployment_file: Path = field(
         default_factory=lambda: Path(_env("LOTSE_DEPLOYMENT", str(PROJECT_ROOT / "config" / "deployment.yml")))
     )
@@ -94,6 +96,7 @@ class Settings:
             "LOTSE_VAR_DIR": str(self.var_dir),
             "DATABASE_URL": self.app_database_url,
             "LOTSE_TRACKER_STORE_URL": self.tracker_database_url,
+            "LOTSE_LOCK_STORE_URL": self.lock_store_url,
             "LOTSE_DEPLOYMENT": str(self.deployment_file),
             "TELEGRAM_BOT_TOKEN": self.telegram_token,
             "TELEGRAM_API_URL": self.telegram_api_url,

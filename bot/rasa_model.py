@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from sqlalchemy.engine import make_url
@@ -69,15 +70,35 @@ def train_model(settings: Settings, force: bool = False) -> Path:
 
 
 def tracker_store_config(url: str) -> dict[str, object]:
-    """Rasa's SQL tracker store (ours sets SQLite up for many conversations at once) takes URL
-    parts, not a URL."""
+    """Rasa's SQL tracker store (ours: nlu_data/tracker_store.py) takes URL parts, not a URL; the
+    host as `url` (Rasa passes that on as the host, and refuses a `host` besides).
+
+    The dialect without the app's driver: `postgresql+psycopg://` (psycopg 3, for the app's
+    SQLAlchemy 2) is `postgresql` in the Rasa environment, whose SQLAlchemy 1.4 uses psycopg2."""
     parsed = make_url(url)
     config: dict[str, object] = {"type": "nlu_data.tracker_store.LotseTrackerStore",
-                                 "dialect": parsed.drivername, "db": parsed.database}
-    for key in ("host", "port", "username", "password"):
+                                 "dialect": parsed.get_backend_name(), "db": parsed.database}
+    for key, name in (("host", "url"), ("port", "port"), ("username", "username"), ("password", "password")):
         value = getattr(parsed, key)
         if value is not None:
-            config[key] = value
+            config[name] = value
+    if parsed.query:  # e.g. sslmode=require
+        config["query"] = dict(parsed.query)
+    return config
+
+
+def lock_store_config(url: str) -> dict[str, object]:
+    """Rasa's Redis lock store (several Rasa servers keep each conversation's turns in order)
+    from `redis://[user:password@]host[:port][/db]`; `rediss://` for TLS."""
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
+        raise ValueError(f"LOTSE_LOCK_STORE_URL must be redis://host:port/db, not {parsed.scheme}://…")
+    config: dict[str, object] = {"type": "redis", "url": parsed.hostname, "port": parsed.port or 6379,
+                                 "db": int(parsed.path.strip("/") or 0), "use_ssl": parsed.scheme == "rediss"}
+    if parsed.username:
+        config["username"] = unquote(parsed.username)
+    if parsed.password:
+        config["password"] = unquote(parsed.password)
     return config
 
 
@@ -87,7 +108,9 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
         "nlg": {"url": f"{settings.action_server_url}/nlg"},
         "tracker_store": tracker_store_config(settings.tracker_database_url),
     }
+    if settings.lock_store_url:  # else Rasa's in-memory lock store: right for one Rasa server
+        endpoints["lock_store"] = lock_store_config(settings.lock_store_url)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
-    path.chmod(0o600)  # may hold the database password
+    path.chmod(0o600)  # may hold the database's and Redis's passwords
     return path

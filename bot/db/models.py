@@ -331,3 +331,6 @@ class InboundUpdate(Base):
     # The person was told that the answer comes later (once per waiting message).
     told_to_wait: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     done_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # A gateway is working on this update until then (renewed while it does): the others leave
+    # the chat alone, and take it over if that gateway died.
+    claimed_until: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))

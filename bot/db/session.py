@@ -10,7 +10,7 @@ from typing import Any, cast
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import CursorResult, Engine, Result, make_url
+from sqlalchemy.engine import CursorResult, Engine, ExceptionContext, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -31,6 +31,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, synchronous: str = "FUL
     cursor.close()
 
 
+def _without_row_values(context: ExceptionContext) -> None:
+    """PostgreSQL's errors quote the failing row ("DETAIL: Failing row contains (…)", "Key (…)=(…)")
+    and, for bad input, the value itself: an error's text keeps only its code and, unless the
+    code is a data exception (class 22), the primary message, which names columns and
+    constraints, never values. SQLite's messages never had values in them."""
+    error = context.original_exception
+    diag = getattr(error, "diag", None)
+    if diag is None or not diag.sqlstate:
+        return
+    primary = "" if diag.sqlstate.startswith("22") else f" {diag.message_primary or ''}"
+    error.args = (f"SQLSTATE {diag.sqlstate}{primary}",)
+    if context.sqlalchemy_exception is not None:  # its text was made from the driver's before we got here
+        kind = type(error)
+        context.sqlalchemy_exception.args = (f"({kind.__module__}.{kind.__name__}) {error.args[0]}",)
+
+
 def make_engine(url: str, synchronous: str = "FULL") -> Engine:
     # hide_parameters: an error's message never carries the values (people's answers) it was given.
     # A pre-ping finds a server connection that was dropped; an SQLite file has none to drop, and
@@ -39,6 +55,8 @@ def make_engine(url: str, synchronous: str = "FULL") -> Engine:
     engine = create_engine(url, future=True, pool_pre_ping=not sqlite, hide_parameters=True)
     if sqlite:
         event.listen(engine, "connect", functools.partial(_sqlite_pragmas, synchronous=synchronous))
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "handle_error", _without_row_values)
     return engine
 
 

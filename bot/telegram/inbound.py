@@ -6,6 +6,10 @@ python-telegram-bot confirms it to Telegram (long polling moves its offset on, a
 200, only after `put` returns), so a crash at any point leaves it in the table; a redelivered
 update finds its id there and is dropped. One task per chat works through the chat's updates
 oldest first; an update is marked done only after its replies were handed to sending.
+
+Several gateways may share the table (webhook mode behind a load balancer, on PostgreSQL): the
+one that claims a chat's oldest update works on the chat, renewing its claim while the turn
+runs; the others leave the chat alone, and take it over once a dead gateway's claim ran out.
 """
 from __future__ import annotations
 
@@ -15,12 +19,12 @@ import datetime
 import functools
 import json
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from telegram import Bot, Update
 from telegram.constants import ChatType
@@ -45,6 +49,10 @@ MAX_FAILED_ATTEMPTS = 5
 KEEP_DONE_FOR = datetime.timedelta(hours=48)
 PRUNE_EVERY_SECONDS = 3600.0
 STOP_GRACE_SECONDS = 10.0
+# A claim on a chat's update lasts this long unless renewed (every RENEW_SECONDS while the turn
+# runs): how long the chats of a gateway that died wait before another gateway takes them over.
+CLAIM_SECONDS = 60.0
+RENEW_SECONDS = 20.0
 
 # Set while an update is worked on again after an attempt that may have reached Rasa: the turn
 # then checks Rasa's tracker before sending (bot/rasa_client.py).
@@ -90,27 +98,54 @@ class InboundStore:
         return True
 
     def due_chats(self, now: datetime.datetime) -> list[str]:
-        """Chats whose oldest open update may be worked on now."""
+        """Chats whose oldest open update may be worked on now (and no gateway works on)."""
         with self.database.session() as session:
             rows = session.execute(
-                select(InboundUpdate.conversation_id, InboundUpdate.next_attempt_at)
+                select(InboundUpdate.conversation_id, InboundUpdate.next_attempt_at, InboundUpdate.claimed_until)
                 .where(InboundUpdate.done_at.is_(None)).order_by(InboundUpdate.update_id)).all()
         heads: dict[str, datetime.datetime] = {}
-        for conversation_id, next_attempt_at in rows:
-            heads.setdefault(conversation_id, _aware(next_attempt_at))
+        for conversation_id, next_attempt_at, claimed_until in rows:
+            heads.setdefault(conversation_id, max(_aware(next_attempt_at), _aware(claimed_until or next_attempt_at)))
         return [conversation_id for conversation_id, due in heads.items() if due <= now]
 
-    def head(self, conversation_id: str) -> Pending | None:
-        """The chat's oldest open update."""
+    def claim(self, conversation_id: str, now: datetime.datetime) -> Pending | None:
+        """The chat's oldest open update, if it is due and no gateway works on the chat; it is
+        then this gateway's until `later` or `done`, or until the claim runs out unrenewed."""
         with self.database.session() as session:
+            head = session.scalar(
+                select(InboundUpdate.update_id).where(InboundUpdate.conversation_id == conversation_id,
+                                                      InboundUpdate.done_at.is_(None))
+                .order_by(InboundUpdate.update_id).limit(1))
+            if head is None:
+                return None
+            # Only the head is locked, never the chat's next update: a head that another gateway
+            # is claiming right now is skipped (PostgreSQL's SKIP LOCKED, no wait), and its claim
+            # re-checked once committed. On SQLite, one writer at a time, this is a plain SELECT.
             row = session.scalars(
-                select(InboundUpdate).where(InboundUpdate.conversation_id == conversation_id,
-                                            InboundUpdate.done_at.is_(None))
-                .order_by(InboundUpdate.update_id).limit(1)).first()
+                select(InboundUpdate).where(
+                    InboundUpdate.update_id == head, InboundUpdate.done_at.is_(None),
+                    InboundUpdate.next_attempt_at <= now,
+                    or_(InboundUpdate.claimed_until.is_(None), InboundUpdate.claimed_until <= now))
+                .with_for_update(skip_locked=True)).first()
             if row is None or row.content is None:
                 return None
+            row.claimed_until = now + datetime.timedelta(seconds=CLAIM_SECONDS)
             return Pending(row.update_id, row.conversation_id, row.content, row.attempts,
                            _aware(row.next_attempt_at), row.told_to_wait)
+
+    def renew(self, update_id: int) -> None:
+        """Extend a claim still held (not a released one: `later` must let the chat go)."""
+        with self.database.session() as session:
+            session.execute(update(InboundUpdate)
+                            .where(InboundUpdate.update_id == update_id, InboundUpdate.claimed_until.is_not(None))
+                            .values(claimed_until=utcnow() + datetime.timedelta(seconds=CLAIM_SECONDS)))
+
+    def release(self, update_ids: Collection[int] | None = None) -> None:
+        """Give claims up (all of them: None): for a turn cut short by a stop, and at start on
+        SQLite, where only one gateway runs, so every claim found is a dead predecessor's."""
+        chosen = InboundUpdate.claimed_until.is_not(None) if update_ids is None else InboundUpdate.update_id.in_(update_ids)
+        with self.database.session() as session:
+            session.execute(update(InboundUpdate).where(chosen).values(claimed_until=None))
 
     def begin(self, update_id: int) -> None:
         """Counted before the work starts, so that after a crash the next attempt knows one was made."""
@@ -125,13 +160,13 @@ class InboundStore:
     def later(self, update_id: int, delay: float) -> None:
         with self.database.session() as session:
             session.execute(update(InboundUpdate).where(InboundUpdate.update_id == update_id)
-                            .values(next_attempt_at=utcnow() + datetime.timedelta(seconds=delay)))
+                            .values(next_attempt_at=utcnow() + datetime.timedelta(seconds=delay), claimed_until=None))
 
     def done(self, update_id: int) -> None:
         """Processed: the person's words go, the id stays to recognise a redelivery."""
         with self.database.session() as session:
             session.execute(update(InboundUpdate).where(InboundUpdate.update_id == update_id)
-                            .values(content=None, done_at=utcnow()))
+                            .values(content=None, done_at=utcnow(), claimed_until=None))
 
     def prune(self, now: datetime.datetime) -> int:
         with self.database.session() as session:
@@ -159,6 +194,7 @@ class Inbound:
         self.bot: Bot | None = None  # set when the application is up; stored updates are read with it
         self._wake = asyncio.Event()
         self._chats: dict[str, asyncio.Task[None]] = {}
+        self._claimed: set[int] = set()  # updates this gateway works on now
 
     async def accept(self, update: Update) -> None:
         conversation_id = conversation_of(update)
@@ -175,6 +211,8 @@ class Inbound:
         is logged and the next one goes on."""
         last_prune = 0.0
         loop = asyncio.get_running_loop()
+        if self.store.database.engine.dialect.name == "sqlite":
+            await asyncio.to_thread(self.store.release)
         while not stop.is_set():
             try:
                 if loop.time() - last_prune >= PRUNE_EVERY_SECONDS:
@@ -195,17 +233,35 @@ class Inbound:
             await asyncio.wait(list(self._chats.values()), timeout=STOP_GRACE_SECONDS)
             for task in list(self._chats.values()):
                 task.cancel()
+        if self._claimed:  # another gateway need not wait for these claims to run out
+            await asyncio.to_thread(self.store.release, set(self._claimed))
 
     def _forget(self, conversation_id: str, _task: asyncio.Task[None]) -> None:
         self._chats.pop(conversation_id, None)
 
     async def _work_through(self, conversation_id: str) -> None:
         while True:
-            pending = await asyncio.to_thread(self.store.head, conversation_id)
-            if pending is None or pending.next_attempt_at > utcnow():
+            pending = await asyncio.to_thread(self.store.claim, conversation_id, utcnow())
+            if pending is None:
                 return
-            if not await self._work_on(pending):
+            self._claimed.add(pending.update_id)
+            renewal = asyncio.create_task(self._keep_claim(pending.update_id))
+            try:
+                waits = not await self._work_on(pending)
+            finally:
+                renewal.cancel()
+            # Released by `done` or `later`; a turn cut short by a stop keeps its id for `run` to release.
+            self._claimed.discard(pending.update_id)
+            if waits:
                 return
+
+    async def _keep_claim(self, update_id: int) -> None:
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            try:
+                await asyncio.to_thread(self.store.renew, update_id)
+            except Exception as error:  # noqa: BLE001 - the next renewal may succeed; the claim lasts a while
+                logger.warning("inbound: claim on update %s not renewed: %s", update_id, type(error).__name__)
 
     async def _work_on(self, pending: Pending) -> bool:
         """One attempt at one update; False when it has to wait."""

@@ -31,7 +31,8 @@ SENT_NOTICE_ID = 501  # the Telegram id the new-case notice got
 OLD_NOTICE_ID = 400
 
 
-def make_settings(tmp_path: Path, retention: dict[str, int] | None = None, rasa_url: str = "http://127.0.0.1:9") -> Settings:
+def make_settings(tmp_path: Path, database_url: str, retention: dict[str, int] | None = None,
+                  rasa_url: str = "http://127.0.0.1:9") -> Settings:
     deployment = {
         "name": "Test", "controller": "Kreis Test",
         "municipalities": [{"ags": "05170024", "name": "Moers"}],
@@ -40,7 +41,7 @@ def make_settings(tmp_path: Path, retention: dict[str, int] | None = None, rasa_
     }
     path = tmp_path / "deployment.yml"
     path.write_text(yaml.safe_dump(deployment), encoding="utf-8")
-    settings = Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'app.db'}",
+    settings = Settings(var_dir=tmp_path, database_url=database_url,
                         tracker_store_url=f"sqlite:///{tmp_path / 'tracker.db'}", deployment_file=path,
                         rasa_url=rasa_url, web_public_url="http://inbox.test")
     migrate(settings.app_database_url)

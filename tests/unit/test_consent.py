@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,8 +52,8 @@ def test_the_record_has_a_yes_or_no_per_purpose_and_the_texts_version() -> None:
     assert merged(started, later) == {**started, "sharing": True}
 
 
-def test_a_choice_changed_under_privacy_changes_the_stored_record(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+def test_a_choice_changed_under_privacy_changes_the_stored_record(database_url: str) -> None:
+    url = database_url
     migrate(url)
     store = IntakeStore(Database(url))
     assert store.set_consent_choice("telegram:1", "statistics", True) is False  # nothing stored: nothing to change

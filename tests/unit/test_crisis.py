@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -35,10 +34,9 @@ DEPLOYMENT = parse_deployment({
 
 
 @pytest.fixture()
-def database(tmp_path: Path) -> Database:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    migrate(url)
-    return Database(url)
+def database(database_url: str) -> Database:
+    migrate(database_url)
+    return Database(database_url)
 
 
 def responder(database: Database) -> CrisisResponse:

@@ -38,8 +38,8 @@ def test_xlsx_cells_that_start_like_a_formula_are_text_as_typed() -> None:
     assert {cell.data_type for cell in cells} == {"s"}
 
 
-def test_the_intake_export_neutralises_free_text(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+def test_the_intake_export_neutralises_free_text(tmp_path: Path, database_url: str) -> None:
+    url = database_url
     migrate(url)
     IntakeStore(Database(url)).save_answers("telegram:1", "telegram", {"first_name": "Sara", "work_experience": ATTACK},
                                            {"processing": "yes", "statistics": "yes", "sharing": "no"})

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
@@ -112,10 +111,9 @@ def test_age_from_a_birth_year_or_a_stated_age() -> None:
 
 
 @pytest.fixture()
-def database(tmp_path: Path) -> Database:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    migrate(url)
-    return Database(url)
+def database(database_url: str) -> Database:
+    migrate(database_url)
+    return Database(database_url)
 
 
 def _open(desk: CaseDesk, conversation: str = "telegram:42", reason: str = "requested"):

@@ -27,8 +27,8 @@ ALICE, BOB = 1001, 1002
 
 
 @pytest.fixture()
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url)
 
 
 @pytest.fixture()

@@ -36,7 +36,7 @@ MOERS, WESEL = "05170024", "05170048"
 
 
 @pytest.fixture()
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_url: str) -> Settings:
     deployment = {
         "name": "Test", "programmes": ["kim-nrw"],
         "municipalities": [{"ags": MOERS, "name": "Moers"}, {"ags": WESEL, "name": "Wesel"}],
@@ -47,7 +47,7 @@ def settings(tmp_path: Path) -> Settings:
     }
     path = tmp_path / "deployment.yml"
     path.write_text(yaml.safe_dump(deployment))
-    settings = Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'app.db'}", deployment_file=path,
+    settings = Settings(var_dir=tmp_path, database_url=database_url, deployment_file=path,
                         rasa_url=f"http://127.0.0.1:{free_port()}", session_minutes=30)
     migrate(settings.app_database_url)
     accounts = Accounts(Database(settings.app_database_url))

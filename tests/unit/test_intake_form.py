@@ -27,8 +27,8 @@ for path in sorted((PROJECT_ROOT / "nlu_data" / "domain").glob("*.yml")):
 
 
 @pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+def database(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    url = database_url
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("LOTSE_VAR_DIR", str(tmp_path))
     monkeypatch.setattr(context, "today", lambda: datetime.date(2026, 11, 22))

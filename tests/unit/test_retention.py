@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from bot.config import Settings
 from bot.conversation import Conversations, Person
@@ -47,8 +47,8 @@ def _person(settings: Settings, name: str, last_seen: datetime.datetime, *, cons
 
 
 @pytest.fixture()
-def people(tmp_path: Path) -> tuple[Settings, dict[str, str]]:
-    settings = make_settings(tmp_path)
+def people(tmp_path: Path, database_url: str) -> tuple[Settings, dict[str, str]]:
+    settings = make_settings(tmp_path, database_url)
     due = {
         "NoConsentOld": _person(settings, "NoConsentOld", NOW - 25 * HOUR),
         "IncompleteOld": _person(settings, "IncompleteOld", NOW - 91 * DAY, consent=True, status="started"),
@@ -125,8 +125,8 @@ def test_retention_periods_have_safe_defaults_and_are_checked() -> None:
 def test_the_privacy_notice_states_the_configured_periods(tmp_path: Path) -> None:
     rasa = FakeRasa()
     rasa.start()
-    settings = make_settings(tmp_path, retention={"no_consent_hours": 36, "incomplete_intake_days": 60,
-                                                  "closed_case_months": 18}, rasa_url=rasa.url)
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'app.db'}", rasa_url=rasa.url,
+                             retention={"no_consent_hours": 36, "incomplete_intake_days": 60, "closed_case_months": 18})
     rasa.slots = {"language": "en"}
 
     async def privacy() -> str:
@@ -144,8 +144,8 @@ def test_the_privacy_notice_states_the_configured_periods(tmp_path: Path) -> Non
     assert "18 months after your case is closed" in notice and "two years" not in notice
 
 
-def test_migration_0006_keeps_rows_and_goes_both_ways(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+def test_migration_0006_keeps_rows_and_goes_both_ways(database_url: str) -> None:
+    url = database_url
     command.upgrade(alembic_config(url), "0005")
     database = Database(url)
     with database.engine.begin() as connection:
@@ -161,11 +161,11 @@ def test_migration_0006_keeps_rows_and_goes_both_ways(tmp_path: Path) -> None:
     command.downgrade(alembic_config(url), "0005")
     with database.engine.connect() as connection:
         assert connection.execute(text("SELECT text FROM outbox")).scalar() == "queued before"
-        assert "staff_notices" not in {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master"))}
+        assert "staff_notices" not in inspect(connection).get_table_names()
 
 
-def test_old_staff_sessions_are_deleted(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+def test_old_staff_sessions_are_deleted(tmp_path: Path, database_url: str) -> None:
+    settings = make_settings(tmp_path, database_url)
     with Database(settings.app_database_url).session() as session:
         session.add(StaffSession(token_hash="old", login="anna", client="192.0.2.1", started_at=NOW - 31 * DAY,
                                  active_at=NOW - 31 * DAY, ended_at=NOW - 31 * DAY))

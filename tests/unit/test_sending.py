@@ -30,10 +30,9 @@ from tests.unit.test_handoff import DEPLOYMENT, _open
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Database:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    migrate(url)
-    return Database(url)
+def database(database_url: str) -> Database:
+    migrate(database_url)
+    return Database(database_url)
 
 
 def words(text: str) -> list[str]:

@@ -42,7 +42,7 @@ def eligibility(**outcomes: str) -> dict[str, Any]:
 
 
 @pytest.fixture()
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_url: str) -> Settings:
     deployment = {
         "name": "Test", "programmes": ["kim-nrw", "durchstarten-nrw"],
         "municipalities": [{"ags": MOERS, "name": "Moers"}, {"ags": WESEL, "name": "Wesel"}],
@@ -52,7 +52,7 @@ def settings(tmp_path: Path) -> Settings:
     }
     path = tmp_path / "deployment.yml"
     path.write_text(yaml.safe_dump(deployment))
-    settings = Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'app.db'}", deployment_file=path)
+    settings = Settings(var_dir=tmp_path, database_url=database_url, deployment_file=path)
     migrate(settings.app_database_url)
     accounts = Accounts(Database(settings.app_database_url))
     for login, role in (("anna", "staff"), ("cora", "coordinator"), ("root", "admin")):

@@ -7,7 +7,6 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -19,8 +18,8 @@ from bot.intake.store import IntakeStore
 CONSENTED = consent_record({"consent": "yes", "consent_statistics": "yes"}, "ar", datetime.datetime(2026, 11, 22))
 
 
-def test_migrations_create_exactly_the_models(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / 'app.db'}")
+def test_migrations_create_exactly_the_models(database_url: str) -> None:
+    database = Database(database_url)
     migrate(database.url)
     with database.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
@@ -44,8 +43,8 @@ def _export(url: str, fmt: str) -> str:
     return result.stdout
 
 
-def test_export_jsonl_in_the_intake_record_format(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+def test_export_jsonl_in_the_intake_record_format(database_url: str) -> None:
+    url = database_url
     _store_two_intakes(url)
     records = [json.loads(line) for line in _export(url, "jsonl").splitlines()]
     assert len(records) == 2  # nothing was stored without consent
@@ -59,8 +58,8 @@ def test_export_jsonl_in_the_intake_record_format(tmp_path: Path) -> None:
     assert jonas["residence_status"] == "unknown" and jonas["status"] == "started" and jonas["municipality"] is None
 
 
-def test_export_csv_has_one_row_per_intake_and_flat_columns(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+def test_export_csv_has_one_row_per_intake_and_flat_columns(database_url: str) -> None:
+    url = database_url
     _store_two_intakes(url)
     rows = list(csv.DictReader(io.StringIO(_export(url, "csv"))))
     assert len(rows) == 2
