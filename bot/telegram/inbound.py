@@ -110,28 +110,30 @@ class InboundStore:
 
     def claim(self, conversation_id: str, now: datetime.datetime) -> Pending | None:
         """The chat's oldest open update, if it is due and no gateway works on the chat; it is
-        then this gateway's until `later` or `done`, or until the claim runs out unrenewed."""
+        then this gateway's until `later` or `done`, or until the claim runs out unrenewed.
+
+        One conditional UPDATE: it takes the write lock at once (SQLite), and of two gateways
+        claiming the same head at once (PostgreSQL) the second waits for the first's commit,
+        finds the row claimed and gets nothing. Only the head is ever claimed, never the chat's
+        next update. The attempt is counted with the claim, so that after a crash the next
+        attempt knows one was made."""
+        head = (select(InboundUpdate.update_id)
+                .where(InboundUpdate.conversation_id == conversation_id, InboundUpdate.done_at.is_(None))
+                .order_by(InboundUpdate.update_id).limit(1).scalar_subquery())
         with self.database.session() as session:
-            head = session.scalar(
-                select(InboundUpdate.update_id).where(InboundUpdate.conversation_id == conversation_id,
-                                                      InboundUpdate.done_at.is_(None))
-                .order_by(InboundUpdate.update_id).limit(1))
-            if head is None:
-                return None
-            # Only the head is locked, never the chat's next update: a head that another gateway
-            # is claiming right now is skipped (PostgreSQL's SKIP LOCKED, no wait), and its claim
-            # re-checked once committed. On SQLite, one writer at a time, this is a plain SELECT.
-            row = session.scalars(
-                select(InboundUpdate).where(
-                    InboundUpdate.update_id == head, InboundUpdate.done_at.is_(None),
-                    InboundUpdate.next_attempt_at <= now,
-                    or_(InboundUpdate.claimed_until.is_(None), InboundUpdate.claimed_until <= now))
-                .with_for_update(skip_locked=True)).first()
-            if row is None or row.content is None:
-                return None
-            row.claimed_until = now + datetime.timedelta(seconds=CLAIM_SECONDS)
-            return Pending(row.update_id, row.conversation_id, row.content, row.attempts,
-                           _aware(row.next_attempt_at), row.told_to_wait)
+            row = session.execute(
+                update(InboundUpdate)
+                .where(InboundUpdate.update_id == head, InboundUpdate.done_at.is_(None),
+                       InboundUpdate.content.is_not(None), InboundUpdate.next_attempt_at <= now,
+                       or_(InboundUpdate.claimed_until.is_(None), InboundUpdate.claimed_until <= now))
+                .values(claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS),
+                        attempts=InboundUpdate.attempts + 1)
+                .returning(InboundUpdate.update_id, InboundUpdate.content, InboundUpdate.attempts,
+                           InboundUpdate.next_attempt_at, InboundUpdate.told_to_wait)).first()
+        if row is None:
+            return None
+        return Pending(row.update_id, conversation_id, row.content, row.attempts - 1,
+                       _aware(row.next_attempt_at), row.told_to_wait)
 
     def renew(self, update_id: int) -> None:
         """Extend a claim still held (not a released one: `later` must let the chat go)."""
@@ -146,12 +148,6 @@ class InboundStore:
         chosen = InboundUpdate.claimed_until.is_not(None) if update_ids is None else InboundUpdate.update_id.in_(update_ids)
         with self.database.session() as session:
             session.execute(update(InboundUpdate).where(chosen).values(claimed_until=None))
-
-    def begin(self, update_id: int) -> None:
-        """Counted before the work starts, so that after a crash the next attempt knows one was made."""
-        with self.database.session() as session:
-            session.execute(update(InboundUpdate).where(InboundUpdate.update_id == update_id)
-                            .values(attempts=InboundUpdate.attempts + 1))
 
     def told_to_wait(self, update_id: int) -> None:
         with self.database.session() as session:
@@ -267,7 +263,6 @@ class Inbound:
         """One attempt at one update; False when it has to wait."""
         assert self.bot is not None
         update = Update.de_json(json.loads(pending.content), self.bot)
-        await asyncio.to_thread(self.store.begin, pending.update_id)
         retrying.set(pending.attempts > 0)
         told = pending.told_to_wait
         turn = asyncio.create_task(self.process(update))

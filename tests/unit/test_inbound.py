@@ -146,7 +146,8 @@ def test_an_update_begun_before_a_crash_is_worked_on_again_as_a_retry(settings: 
     database = Database(settings.app_database_url)
     store = InboundStore(database)
     store.add(5, f"telegram:{ALICE}", message(5, ALICE, "Sara").to_json())
-    store.begin(5)  # the gateway died during the turn
+    assert store.claim(f"telegram:{ALICE}", utcnow()) is not None  # the gateway died during the turn,
+    store.release()  # and its claim ran out
     recorder = Recorder()
     inbound = Inbound(database, recorder.process, recorder.tell_to_wait)
     inbound.bot = Bot("1:x")
