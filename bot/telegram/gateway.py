@@ -37,6 +37,7 @@ from bot.telegram.sender import Sender, queue_replies
 logger = logging.getLogger(__name__)
 
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 seconds per action
+TYPING_AFTER_SECONDS = 0.5  # a turn still under way then shows "typing…"
 ALL_COMMANDS = (*COMMANDS, "privacy", "delete", "status", "mydata")
 SENDER_STALE_SECONDS = 30.0  # a sender round takes milliseconds; this long without one, it hangs
 CRISIS_POLL_SECONDS = 5.0  # how often unanswered crisis alerts are looked for (minutes matter, not seconds)
@@ -121,10 +122,12 @@ class Gateway:
 
     @contextlib.asynccontextmanager
     async def _turn(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> AsyncIterator[None]:
-        """Show "typing…" while Rasa works."""
+        """Show "typing…" while Rasa works, once the answer takes a moment: an answer that comes
+        at once needs none, and the request was a tenth of the gateway's work per turn."""
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
 
         async def keep_typing() -> None:
+            await asyncio.sleep(TYPING_AFTER_SECONDS)
             while True:
                 with contextlib.suppress(Exception):
                     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)

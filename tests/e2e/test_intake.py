@@ -1,7 +1,10 @@
 """The intake end to end: Telegram user → gateway → Rasa → actions → stored intake."""
 from __future__ import annotations
 
+import os
 import re
+import signal
+import time
 
 from bot.i18n import localise
 from bot.messages import response_catalog
@@ -179,8 +182,26 @@ def test_conversation_resumes_after_every_process_restarts(harness: Harness) -> 
     assert (intake["first_name"], intake["birth_date"], intake["gender"]) == ("Sara", "2001-04-17", "female")
 
 
-def test_typing_is_shown_and_nothing_personal_is_logged(harness: Harness) -> None:
-    assert harness.telegram.calls_of("sendChatAction"), "no typing indicator was sent"
+def test_typing_is_shown_while_an_answer_takes_a_moment(harness: Harness) -> None:
+    user = harness.user(language_code="en")
+    reach_birth_date_question(user)
+
+    def typing_to_user() -> int:
+        return sum(1 for params in harness.telegram.calls_of("sendChatAction") if int(params["chat_id"]) == user.user_id)
+
+    before = typing_to_user()
+    rasa = harness.stack.service("rasa").process.pid
+    os.killpg(rasa, signal.SIGSTOP)  # Rasa is slow for two seconds
+    try:
+        user.write("17/4/2001")
+        time.sleep(2.0)
+    finally:
+        os.killpg(rasa, signal.SIGCONT)
+    assert "What is your gender?" in texts(user.wait_for_replies())
+    assert typing_to_user() > before, "no typing indicator while the answer took two seconds"
+
+
+def test_nothing_personal_or_secret_is_logged(harness: Harness) -> None:
     token = harness.telegram.token
     for log in harness.stack.log_dir.glob("*.log"):
         content = log.read_text(errors="replace")
