@@ -14,7 +14,8 @@ request) until the first reply. A turn is lost when no reply comes within 30 s (
 stops); a reply is duplicated when a turn gets the same message twice.
 
 Options (environment or arguments): --users, --turns, --limiter default|lifted, --only ours|bare,
---profile SECONDS (py-spy Rasa and the gateway under load; needs PYSPY=/path/to/py-spy).
+--profile SECONDS (py-spy Rasa and the gateway under load; needs PYSPY=/path/to/py-spy;
+PYSPY_ARGS=--gil samples only the thread holding the GIL: where the CPU goes, not the waits).
 `LOTSE_RASA_PLAIN=1` starts our Rasa without the launcher's change (decision 12), to compare.
 """
 from __future__ import annotations
@@ -110,9 +111,13 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_line(before: dict[str, float], pids: dict[str, int], seconds: float) -> str:
-    """Each process's CPU use during the load, in % of one core."""
-    return ", ".join(f"{name} {(cpu_seconds(pid) - before[name]) / seconds * 100:.0f} %" for name, pid in pids.items())
+def cpu_line(before: dict[str, float], pids: dict[str, int], seconds: float, turns: int) -> str:
+    """Each process's CPU use during the load, in % of one core and in ms per turn (the figure that
+    stays comparable when other work shares the machine, and that sizes a deployment)."""
+    used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    share = ", ".join(f"{name} {cpu / seconds * 100:.0f} %" for name, cpu in used.items())
+    per_turn = ", ".join(f"{name} {cpu / max(turns, 1) * 1000:.1f}" for name, cpu in used.items())
+    return f"{share}\n  CPU per turn (ms): {per_turn}"
 
 
 # --- the fake Bot API, in the benchmark's own event loop --------------------------------------------
@@ -309,7 +314,7 @@ async def bench_ours(users: int, turns: int, lifted: bool, profile: float) -> tu
         figures.started = time.monotonic()
         await asyncio.gather(*(one_person(telegram, figures, index, turns, users) for index in range(users)))
         figures.ended = time.monotonic()
-        print("  CPU during the load: " + cpu_line(cpu, pids, figures.ended - figures.started))
+        print("  CPU during the load: " + cpu_line(cpu, pids, figures.ended - figures.started, figures.turns))
         for profiler in profilers:
             stop_profiler(profiler)
         await asyncio.sleep(1.0)  # stragglers: replies after a person's last turn
@@ -384,7 +389,7 @@ async def bench_bare(users: int, turns: int, profile: float) -> tuple[Figures, d
             figures.started = time.monotonic()
             await asyncio.gather(*(bare_person(client, figures, index, turns, users) for index in range(users)))
             figures.ended = time.monotonic()
-            print("  CPU during the load: " + cpu_line(cpu, pids, figures.ended - figures.started))
+            print("  CPU during the load: " + cpu_line(cpu, pids, figures.ended - figures.started, figures.turns))
             stop_profiler(profiler)
         memory = {"rasa (bare)": peak_rss_mib(process.pid)}
     finally:
@@ -421,7 +426,8 @@ def start_profiler(pid: int, seconds: float, label: str) -> tuple[subprocess.Pop
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     out = BENCH_DIR / f"profile-{label}{'-plain' if os.environ.get('LOTSE_RASA_PLAIN') else ''}.txt"
     process = subprocess.Popen([pyspy, "record", "-p", str(pid), "-f", "raw", "-d", str(int(seconds)), "-r", "50",
-                                "--nonblocking", "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                "--nonblocking", "-o", str(out), *os.environ.get("PYSPY_ARGS", "").split()],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return process, out
 
 
