@@ -11,11 +11,18 @@ import datetime
 import logging
 from collections.abc import Callable, Iterable, Iterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, ProcessCollector, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 logger = logging.getLogger(__name__)
+disable_created_metrics()  # no *_created series: they double the output and no alert needs them
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # A turn takes 0.2–3 s when all is well, up to the 30 s after which a turn counts as lost.
