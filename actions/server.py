@@ -1,4 +1,4 @@
-"""The action server: Rasa SDK's app with our actions, plus the NLG endpoint.
+"""The action server: Rasa SDK's app with our actions, plus the NLG endpoint and /metrics.
 
 Rasa calls `POST /nlg` for every response it utters; we render it in the person's language
 from the gettext catalogs (see docs/decisions/0002-texts-through-nlg-endpoint.md).
@@ -10,10 +10,12 @@ import logging
 from typing import Any
 
 from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 from sanic.request import Request
 
 from actions.context import deployment, language_of
+from actions.metrics import ActionMetrics
 from bot.config import load_settings
 from bot.messages import render, response_catalog
 from bot.parsing.understanding import answer_models
@@ -30,8 +32,19 @@ def render_nlg_request(body: dict[str, Any]) -> dict[str, Any]:
     return render(body["response"], language_of(slots, metadata), deployment(), **slots)
 
 
+ACTIONS = "actions.registry"
+
+
+def action_names() -> list[str]:
+    """The actions rasa-sdk serves: the only names /metrics labels calls with."""
+    executor = ActionExecutor()
+    executor.register_package(ACTIONS)
+    return list(executor.actions)
+
+
 def build_app() -> Sanic:
-    app = create_app("actions.registry", cors_origins=None)
+    app = create_app(ACTIONS, cors_origins=None)
+    ActionMetrics(action_names()).install(app)
     response_catalog()  # read the texts once, at start-up
     answer_models()  # and the answer classifiers (trained by `lotse train` when their examples change)
 

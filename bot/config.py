@@ -67,6 +67,8 @@ class Settings:
     # The reverse proxies in front of the inbox (addresses or networks, comma-separated): only
     # their X-Forwarded-For names the client; anyone else's is ignored.
     trusted_proxies: str = field(default_factory=lambda: os.environ.get("LOTSE_TRUSTED_PROXIES", "").strip())
+    # A bearer token for the inbox's /metrics; empty: only from this machine, not through a proxy.
+    metrics_token: str = field(default_factory=lambda: os.environ.get("LOTSE_METRICS_TOKEN", "").strip())
     # A person who writes again after this long is welcomed back before the intake goes on.
     welcome_back_after_hours: float = field(default_factory=lambda: float(_env("LOTSE_WELCOME_BACK_HOURS", "12")))
 
@@ -119,6 +121,7 @@ class Settings:
             "LOTSE_WEB_SECRET": self.web_secret,
             "LOTSE_SESSION_MINUTES": str(self.session_minutes),
             "LOTSE_TRUSTED_PROXIES": self.trusted_proxies,
+            "LOTSE_METRICS_TOKEN": self.metrics_token,
         }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.db import Database
@@ -40,6 +41,7 @@ class CrisisResponse:
         self.rasa = rasa
         self.alerts = CrisisAlerts(database)
         self.intakes = IntakeStore(database)
+        self.on_alert: Callable[[], None] = lambda: None  # the gateway counts them (/metrics), nothing more
 
     def help_message(self, kind: str, language: str) -> Reply:
         """The emergency numbers and the services that fit this kind of danger."""
@@ -56,6 +58,7 @@ class CrisisResponse:
                       language: str) -> list[Reply]:
         """Help at once; during a live relay the case turns urgent, otherwise a person is offered."""
         logger.warning("crisis signal (%s) in a %s conversation", signal.kind, channel)
+        self.on_alert()
         help_message = self.help_message(signal.kind, language)
         relay = await asyncio.to_thread(self.cases.relay_case, conversation_id)
         if relay is not None:

@@ -8,7 +8,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Database, StaffSession
@@ -78,6 +78,14 @@ class Sessions:
         if login:
             query = query.where(StaffSession.login == login)
         return list(session.scalars(query))
+
+    def active(self) -> int:
+        """How many sessions are open and within their idle and absolute time (for /metrics)."""
+        now = utcnow()
+        with self.database.session() as session:
+            return session.scalar(select(func.count()).select_from(StaffSession).where(
+                StaffSession.ended_at.is_(None), StaffSession.active_at > now - self.idle,
+                StaffSession.started_at > now - ABSOLUTE_LIFETIME)) or 0
 
     def listing(self) -> list[StaffSession]:
         """The open sessions, newest activity first (idle ones are ended at their next check)."""

@@ -32,6 +32,7 @@ from bot.safety import warm_up as warm_up_crisis_detection
 from bot.telegram.health import serve_health
 from bot.telegram.inbound import DurableQueue, Inbound, retrying
 from bot.telegram.keyboards import payload_for
+from bot.telegram.metrics import GatewayMetrics
 from bot.telegram.sender import Sender, queue_replies
 
 logger = logging.getLogger(__name__)
@@ -63,9 +64,11 @@ class Gateway:
         self.database = Database(settings.app_database_url, commits_wait_for_disk=False)
         self.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
         self.conversations = Conversations(settings, self.rasa, wait_for_rasa=True)
+        self.metrics = GatewayMetrics(self.database)
+        self.conversations.crisis.on_alert = self.metrics.crisis_alerts.inc
         # Every update is stored first, then handled here one at a time per chat (inbound.py), so
         # a chat's turns, and their replies, never overtake each other; chats run concurrently.
-        self.inbound = Inbound(self.database, self.process, self.tell_to_wait)
+        self.inbound = Inbound(self.database, self.process, self.tell_to_wait, self.metrics)
         self.application: Application | None = None
         self.sender: Sender | None = None  # made with the application's bot
         self.handlers: list[BaseHandler] = []
@@ -85,7 +88,7 @@ class Gateway:
             application = builder.rate_limiter(AIORateLimiter(overall_max_rate=self.settings.telegram_rate_limit)).build()
         else:
             application = builder.build()
-        self.sender = Sender(application.bot, Outbox(self.database))
+        self.sender = Sender(application.bot, Outbox(self.database), self.metrics)
         # People write in private chats; the staff groups the bot posts to are not conversations
         # (the inbound intake keeps only private chats, button taps included).
         private = filters.ChatType.PRIVATE
@@ -256,12 +259,14 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
         else:
             await application.updater.start_polling(drop_pending_updates=False)
             logger.info("gateway: long polling %s", settings.telegram_api_url)
-        health = await serve_health("127.0.0.1", settings.gateway_health_port, {
+        loops = {
             "updates": lambda: updater.running,
             "inbound": lambda: not inbound.done(),
             "sender": lambda: not delivery.done() and sender.alive(within=SENDER_STALE_SECONDS),
             "crisis_watch": lambda: not crisis_watch.done(),
-        })
+        }
+        gateway.metrics.watch_loops(loops)
+        health = await serve_health("127.0.0.1", settings.gateway_health_port, loops, gateway.metrics.scrape)
         await stop.wait()
         health.close()
         await application.updater.stop()  # no new update while the last turns finish

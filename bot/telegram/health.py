@@ -1,4 +1,5 @@
-"""The gateway's /health on a loopback port: whether its loops still go round.
+"""The gateway's /health and /metrics on a loopback port: whether its loops still go round,
+and what it is doing (docs/operations.md).
 
 The gateway serves no HTTP otherwise (long polling), so a few lines of asyncio do; `lotse run`
 asks it and restarts a gateway whose loops have stopped (bot/stack.py).
@@ -9,6 +10,8 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
+
+from bot.metrics import CONTENT_TYPE
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +24,10 @@ def report(checks: Checks) -> tuple[bool, dict[str, object]]:
     return healthy, {"status": "ok" if healthy else "failing", "loops": loops}
 
 
-async def serve_health(host: str, port: int, checks: Checks) -> asyncio.Server:
-    """GET /health: 200 and {"status": "ok", "loops": {…: true}}, else 503 naming the dead loop."""
+async def serve_health(host: str, port: int, checks: Checks,
+                       metrics: Callable[[], bytes] | None = None) -> asyncio.Server:
+    """GET /health: 200 and {"status": "ok", "loops": {…: true}}, else 503 naming the dead loop.
+    GET /metrics: `metrics()` in Prometheus's text format (it may read the database: run in a thread)."""
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -30,13 +35,16 @@ async def serve_health(host: str, port: int, checks: Checks) -> asyncio.Server:
             while (await asyncio.wait_for(reader.readline(), 5.0)).strip():
                 pass  # headers: nothing in them matters here
             path = request.split()[1].decode("ascii", "replace") if len(request.split()) > 1 else ""
+            content_type = "application/json"
             if path.split("?")[0] == "/health":
                 healthy, body = report(checks)
                 status = "200 OK" if healthy else "503 Service Unavailable"
+                data = json.dumps(body).encode()
+            elif path.split("?")[0] == "/metrics" and metrics is not None:
+                status, content_type, data = "200 OK", CONTENT_TYPE, await asyncio.to_thread(metrics)
             else:
-                status, body = "404 Not Found", {"status": "not found"}
-            data = json.dumps(body).encode()
-            writer.write(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+                status, data = "404 Not Found", json.dumps({"status": "not found"}).encode()
+            writer.write(f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(data)}\r\n"
                          f"Connection: close\r\n\r\n".encode() + data)
             await writer.drain()
         except (OSError, asyncio.TimeoutError, ValueError) as error:

@@ -33,6 +33,7 @@ from bot.conversation import AnswerLater
 from bot.db import Database, InboundUpdate
 from bot.db.models import utcnow
 from bot.db.session import rows_affected
+from bot.telegram.metrics import GatewayMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class Pending:
     attempts: int
     next_attempt_at: datetime.datetime
     told_to_wait: bool
+    received_at: datetime.datetime
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
@@ -129,11 +131,12 @@ class InboundStore:
                 .values(claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS),
                         attempts=InboundUpdate.attempts + 1)
                 .returning(InboundUpdate.update_id, InboundUpdate.content, InboundUpdate.attempts,
-                           InboundUpdate.next_attempt_at, InboundUpdate.told_to_wait)).first()
+                           InboundUpdate.next_attempt_at, InboundUpdate.told_to_wait,
+                           InboundUpdate.received_at)).first()
         if row is None:
             return None
         return Pending(row.update_id, conversation_id, row.content, row.attempts - 1,
-                       _aware(row.next_attempt_at), row.told_to_wait)
+                       _aware(row.next_attempt_at), row.told_to_wait, _aware(row.received_at))
 
     def renew(self, update_id: int) -> None:
         """Extend a claim still held (not a released one: `later` must let the chat go)."""
@@ -180,13 +183,16 @@ class Inbound:
     """Stores updates as they arrive and works through them, per chat, in order.
 
     `process` handles one update and raises `AnswerLater` when Rasa cannot answer now;
-    `tell_to_wait` tells the person, once per waiting message, that the answer comes later.
+    `tell_to_wait` tells the person, once per waiting message, that the answer comes later;
+    `metrics` counts the turns, their time from stored to answered, and what went wrong.
     """
 
-    def __init__(self, database: Database, process: Process, tell_to_wait: Process) -> None:
+    def __init__(self, database: Database, process: Process, tell_to_wait: Process,
+                 metrics: GatewayMetrics | None = None) -> None:
         self.store = InboundStore(database)
         self.process = process
         self.tell_to_wait = tell_to_wait
+        self.metrics = metrics
         self.bot: Bot | None = None  # set when the application is up; stored updates are read with it
         self._wake = asyncio.Event()
         self._chats: dict[str, asyncio.Task[None]] = {}
@@ -272,11 +278,15 @@ class Inbound:
                 told = await self._tell_to_wait(pending, update)
             await turn
         except AnswerLater:
+            if self.metrics:
+                self.metrics.rasa_unavailable.inc()
             if not told:
                 await self._tell_to_wait(pending, update)
             await asyncio.to_thread(self.store.later, pending.update_id, retry_delay(pending.attempts + 1))
             return False
         except Exception as error:  # logged; retried a few times, then dropped
+            if self.metrics:
+                self.metrics.turn_errors.inc()
             # The kind of failure only: the update's content is personal data.
             logger.error("inbound update %s failed (attempt %s): %s", pending.update_id, pending.attempts + 1,
                          type(error).__name__, exc_info=error)
@@ -284,6 +294,9 @@ class Inbound:
                 await asyncio.to_thread(self.store.later, pending.update_id, retry_delay(pending.attempts + 1))
                 return False
             logger.error("inbound update %s dropped after %s attempts", pending.update_id, MAX_FAILED_ATTEMPTS)
+        else:
+            if self.metrics:  # the replies are queued: the person's wait is over, as far as we can tell
+                self.metrics.turn_done(update, (utcnow() - pending.received_at).total_seconds())
         await asyncio.to_thread(self.store.done, pending.update_id)
         return True
 

@@ -35,6 +35,7 @@ from bot.handoff.outbox import (
 )
 from bot.rasa_client import Reply
 from bot.telegram.keyboards import inline_keyboard, remember_payloads
+from bot.telegram.metrics import GatewayMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +84,10 @@ def _seconds(error: RetryAfter) -> float:
 
 
 class Sender:
-    def __init__(self, bot: Bot, outbox: Outbox) -> None:
+    def __init__(self, bot: Bot, outbox: Outbox, metrics: GatewayMetrics | None = None) -> None:
         self.bot = bot
         self.outbox = outbox
+        self.metrics = metrics  # counts every call's result, and the messages given up
         self.last_round = time.monotonic()
         self._wake = asyncio.Event()
         self._chats: dict[str, asyncio.Task[None]] = {}  # the chats being sent to now
@@ -132,22 +134,30 @@ class Sender:
         """Send one message; False if it is to be tried again later."""
         try:
             telegram_message_id = await self._call(message)
-        except RetryAfter as error:
+        except TelegramError as error:
+            if self.metrics:
+                self.metrics.sent(error)
+            return await self._failed(message, error)
+        if self.metrics:
+            self.metrics.sent(None)
+        await asyncio.to_thread(self.outbox.sent, message, telegram_message_id)
+        return True
+
+    async def _failed(self, message: Pending, error: TelegramError) -> bool:
+        """Wait for a retry (False), or give up (True)."""
+        if isinstance(error, RetryAfter):
             logger.info("sender: outbox message %s: Telegram asks to wait (429)", message.id)
             await asyncio.to_thread(self.outbox.retry_later, message.id, _seconds(error), "RetryAfter",
                                     counts=False)
             return False
-        except TelegramError as error:
-            reason = refusal(error)
-            if reason is None and message.attempts + 1 < MAX_ATTEMPTS:
-                logger.warning("sender: outbox message %s not sent (attempt %s): %s", message.id, message.attempts + 1,
-                               type(error).__name__)
-                await asyncio.to_thread(self.outbox.retry_later, message.id, pause_after(message.attempts + 1),
-                                        type(error).__name__)
-                return False
-            await self._give_up(message, reason or f"Telegram war nach {MAX_ATTEMPTS} Versuchen nicht erreichbar", error)
-            return True
-        await asyncio.to_thread(self.outbox.sent, message, telegram_message_id)
+        reason = refusal(error)
+        if reason is None and message.attempts + 1 < MAX_ATTEMPTS:
+            logger.warning("sender: outbox message %s not sent (attempt %s): %s", message.id, message.attempts + 1,
+                           type(error).__name__)
+            await asyncio.to_thread(self.outbox.retry_later, message.id, pause_after(message.attempts + 1),
+                                    type(error).__name__)
+            return False
+        await self._give_up(message, reason or f"Telegram war nach {MAX_ATTEMPTS} Versuchen nicht erreichbar", error)
         return True
 
     async def _give_up(self, message: Pending, reason: str, error: TelegramError) -> None:
@@ -156,6 +166,8 @@ class Sender:
             logger.warning("sender: outbox action %s dropped: %s", message.id, type(error).__name__)
             await asyncio.to_thread(self.outbox.drop, message.id)
             return
+        if self.metrics:
+            self.metrics.given_up.inc()
         kept = await asyncio.to_thread(self.outbox.give_up, message.id, reason)
         logger.warning("sender: outbox message %s not delivered (%s); %s", message.id, type(error).__name__,
                        "shown on the case" if kept else "no case to show it on")

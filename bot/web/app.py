@@ -45,6 +45,7 @@ from bot.inbox.sessions import ABSOLUTE_LIFETIME, Sessions
 from bot.messages import render
 from bot.privacy import Eraser
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply
+from bot.web.metrics import InboxMetrics, RequestMetrics, metrics_page
 from bot.web.security import (
     CSRF_FIELD,
     SECURITY_HEADERS,
@@ -81,6 +82,7 @@ class Inbox:
         self.accounts = Accounts(database)
         self.audit = AuditLog(database)
         self.sessions = Sessions(database, datetime.timedelta(minutes=settings.session_minutes))
+        self.metrics = InboxMetrics(self.sessions)
         self.casework = Casework(database, self.deployment)
         self.database = database
         self.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
@@ -170,6 +172,7 @@ async def login(request: Request) -> Response:
     try:
         account = await inbox.run(inbox.accounts.authenticate, login_name, password, client)
     except LoginRefused as refused:
+        inbox.metrics.login_failures.labels(refused.reason).inc()
         # Never what was typed (people type passwords into the login field): its hash.
         typed = f"#{login_key(login_name)[:12]}"
         await inbox.run(inbox.audit.record, typed, f"login_{refused.reason}", None, client)
@@ -377,6 +380,7 @@ def build_app(settings: Settings, extra_routes: list[Route] | None = None) -> St
     extra_routes = [*dashboard_routes, *admin_routes, *(extra_routes or [])]
     routes = [
         Route("/health", health),
+        Route("/metrics", metrics_page),
         Route("/login", login_page, methods=["GET"]),
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
@@ -391,9 +395,11 @@ def build_app(settings: Settings, extra_routes: list[Route] | None = None) -> St
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     secure = settings.web_url.startswith("https://")
+    inbox = Inbox(settings)
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(RequestMetrics, metrics=inbox.metrics),  # outermost: the time of everything inside
             Middleware(SecurityHeaders),
             # The cookie holds only the session's token; the session itself, its idle timeout and
             # its absolute lifetime are on the server (bot/inbox/sessions.py).
@@ -402,5 +408,5 @@ def build_app(settings: Settings, extra_routes: list[Route] | None = None) -> St
         ],
         exception_handlers={404: not_found},
     )
-    app.state.inbox = Inbox(settings)
+    app.state.inbox = inbox
     return app
