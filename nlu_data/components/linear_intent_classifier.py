@@ -173,19 +173,28 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         return cls(config, model_storage, resource, model)
 
     @staticmethod
-    def _is_known_command(text: str, intents: Any) -> bool:
-        """A button's payload ("/inform{…}"): Rasa's RegexMessageHandler replaces the whole
-        reading of such a message by the intent it names, when the domain knows that intent (every
-        intent we were trained on is in it). Reading it here first was half the work per button
+    def _known_command(text: str, intents: Any) -> str | None:
+        """The intent a button's payload names ("/inform{…}"), if we were trained on it: Rasa's
+        RegexMessageHandler replaces the whole reading of such a message by that intent (every
+        intent we know is in the domain). Reading it here first was half the work per button
         tap; other texts starting with "/" are read as before."""
         match = _COMMAND.match(text.strip())
-        return bool(match) and match.group(INTENT_NAME_KEY).strip() in intents
+        intent = match.group(INTENT_NAME_KEY).strip() if match else None
+        return intent if intent is not None and intent in intents else None
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None:
             return messages
         classifier = self._model.get("scores") or self._model["classifier"]
-        messages_to_read = [m for m in messages if not self._is_known_command(m.get(TEXT) or "", classifier.classes_)]
+        messages_to_read = []
+        for message in messages:
+            if command := self._known_command(message.get(TEXT) or "", classifier.classes_):
+                # What RegexMessageHandler will set; the FallbackClassifier before it needs an intent.
+                named = {"name": command, "confidence": 1.0}
+                message.set(INTENT, named, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [named], add_to_output=True)
+            else:
+                messages_to_read.append(message)
         if not messages_to_read:
             return messages
         texts = [message.get(TEXT) or "" for message in messages_to_read]
