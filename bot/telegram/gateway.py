@@ -258,7 +258,7 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
             "inbound": lambda: not inbound.done(),
             "sender": lambda: not delivery.done() and sender.alive(within=SENDER_STALE_SECONDS),
             "crisis_watch": lambda: not crisis_watch.done(),
-        })
+        }, details=lambda: {"rasa_workers": gateway.rasa.workers.status()})
         await stop.wait()
         health.close()
         await application.updater.stop()  # no new update while the last turns finish

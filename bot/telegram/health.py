@@ -13,16 +13,19 @@ from collections.abc import Callable
 logger = logging.getLogger(__name__)
 
 Checks = dict[str, Callable[[], bool]]  # loop name → whether it is alive
+Details = Callable[[], dict[str, object]]  # what else the body tells, not part of the verdict
 
 
-def report(checks: Checks) -> tuple[bool, dict[str, object]]:
+def report(checks: Checks, details: Details = dict) -> tuple[bool, dict[str, object]]:
     loops = {name: check() for name, check in checks.items()}
     healthy = all(loops.values())
-    return healthy, {"status": "ok" if healthy else "failing", "loops": loops}
+    return healthy, {"status": "ok" if healthy else "failing", "loops": loops, **details()}
 
 
-async def serve_health(host: str, port: int, checks: Checks) -> asyncio.Server:
-    """GET /health: 200 and {"status": "ok", "loops": {…: true}}, else 503 naming the dead loop."""
+async def serve_health(host: str, port: int, checks: Checks, details: Details = dict) -> asyncio.Server:
+    """GET /health: 200 and {"status": "ok", "loops": {…: true}, …details}, else 503 naming the
+    dead loop. The details (which Rasa workers answer) inform; they never make it fail: a Rasa
+    worker down is the supervisor's to restart, and the gateway goes on with the others."""
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -31,7 +34,7 @@ async def serve_health(host: str, port: int, checks: Checks) -> asyncio.Server:
                 pass  # headers: nothing in them matters here
             path = request.split()[1].decode("ascii", "replace") if len(request.split()) > 1 else ""
             if path.split("?")[0] == "/health":
-                healthy, body = report(checks)
+                healthy, body = report(checks, details)
                 status = "200 OK" if healthy else "503 Service Unavailable"
             else:
                 status, body = "404 Not Found", {"status": "not found"}
