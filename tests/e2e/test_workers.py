@@ -20,11 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.db import migrate
 from bot.i18n import localise
 from bot.messages import response_catalog
-from tests.e2e.conftest import Harness, add_team_members, e2e_settings
-from tests.e2e.fake_telegram import FakeTelegram, TelegramUser, free_port
+from tests.e2e.conftest import Harness, running_stack
+from tests.e2e.fake_telegram import TelegramUser, free_port
 from tests.e2e.intake_driver import IntakeRun
 from tests.e2e.test_inbound import all_texts, inbound_row, reach_first_name_question, wait_until
 from tests.services import PostgresServer, Server
@@ -52,24 +51,13 @@ def free_port_is(port: int) -> bool:
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer,
             redis_server: Server) -> Iterator[Harness]:
-    tmp = tmp_path_factory.mktemp("workers")
-    telegram = FakeTelegram()
-    telegram.start()
     with postgres_server.fresh_database() as app_url, postgres_server.fresh_database() as tracker_url:
         rasa_port = free_ports(2)
-        settings = e2e_settings(tmp, telegram, database_url=app_url, tracker_store_url=tracker_url,
-                                lock_store_url=f"redis://127.0.0.1:{redis_server.port}/0",
-                                rasa_workers=2, action_workers=2, rasa_port=rasa_port,
-                                rasa_url=f"http://127.0.0.1:{rasa_port}", action_port=free_ports(2))
-        migrate(settings.app_database_url)
-        add_team_members(settings)
-        harness = Harness(settings, telegram)
-        try:
-            harness.start()
+        with running_stack(tmp_path_factory.mktemp("workers"), database_url=app_url, tracker_store_url=tracker_url,
+                           lock_store_url=f"redis://127.0.0.1:{redis_server.port}/0", rasa_workers=2,
+                           action_workers=2, rasa_port=rasa_port, rasa_url=f"http://127.0.0.1:{rasa_port}",
+                           action_port=free_ports(2)) as harness:
             yield harness
-        finally:
-            harness.stack.stop()
-            telegram.stop()
 
 
 def rasa_urls(harness: Harness) -> list[str]:
