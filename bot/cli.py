@@ -40,18 +40,26 @@ def _prepare(settings: Settings, progress: Any) -> Any:
     return model
 
 
+class Refused(Exception):
+    """The settings cannot run as asked; the message says why, in one line."""
+
+
 def _start_stack(settings: Settings, with_gateway: bool) -> Any:
     from bot.progress import ProgressLine
+    from bot.scale_out import refusal
     from bot.stack import Stack
 
+    if (why := refusal(settings)) is not None:
+        raise Refused(why)
     progress = ProgressLine()
     model = _prepare(settings, progress)
     stack = Stack(settings, model, progress)
     try:
         stack.start_actions()
-        progress.step(f"action server on {settings.action_server_url}")
+        progress.step(f"action server{'s' if settings.action_workers > 1 else ''} on "
+                      f"{', '.join(settings.action_server_urls)}")
         stack.start_rasa()
-        progress.step(f"Rasa server on http://127.0.0.1:{settings.rasa_port}")
+        progress.step(f"Rasa server{'s' if settings.rasa_workers > 1 else ''} on {', '.join(stack.rasa_urls)}")
         if with_gateway:
             stack.start_gateway()
             mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
@@ -122,7 +130,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     settings = load_settings()
     stack = _start_stack(settings, with_gateway=False)
     try:
-        rasa = RasaClient(f"http://127.0.0.1:{settings.rasa_port}", stack.token)
+        rasa = RasaClient(stack.rasa_urls, stack.token)
         asyncio.run(run_chat(Conversations(settings, rasa), rasa, getattr(args, "language", None)))
     finally:
         stack.stop()
@@ -245,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except Refused as error:
+        print(f"lotse: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -29,6 +29,14 @@ def _rate_limit() -> float | None:
     return rate or None  # 0 means no limit, as `off`
 
 
+def _workers(name: str) -> int:
+    """LOTSE_RASA_WORKERS / LOTSE_ACTION_WORKERS: how many servers of the kind (decision 16)."""
+    value = _env(name, "1")
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a number of servers, 1 or more, not {value!r}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path = field(default_factory=lambda: Path(_env("LOTSE_VAR_DIR", str(PROJECT_ROOT / "var"))))
@@ -49,10 +57,15 @@ class Settings:
     telegram_rate_limit: float | None = field(default_factory=_rate_limit)
     # The gateway's /health (its loops alive?), on loopback for `lotse run`.
     gateway_health_port: int = field(default_factory=lambda: int(_env("LOTSE_GATEWAY_HEALTH_PORT", "8081")))
+    # Several Rasa servers' addresses comma-separated (`lotse run` sets it for its workers).
     rasa_url: str = field(default_factory=lambda: _env("RASA_URL", "http://127.0.0.1:5005"))
     rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN", "").strip())
     rasa_port: int = field(default_factory=lambda: int(_env("RASA_PORT", "5005")))
     action_port: int = field(default_factory=lambda: int(_env("ACTION_SERVER_PORT", "5055")))
+    # How many Rasa servers and action servers `lotse run` starts, on ports from RASA_PORT and
+    # ACTION_SERVER_PORT on (decision 16).
+    rasa_workers: int = field(default_factory=lambda: _workers("LOTSE_RASA_WORKERS"))
+    action_workers: int = field(default_factory=lambda: _workers("LOTSE_ACTION_WORKERS"))
     rasa_bin: Path = field(
         default_factory=lambda: Path(_env("LOTSE_RASA_BIN", str(PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "rasa")))
     )
@@ -85,8 +98,12 @@ class Settings:
         return self.web_public_url or f"http://{self.web_listen}:{self.web_port}"
 
     @property
-    def action_server_url(self) -> str:
-        return f"http://127.0.0.1:{self.action_port}"
+    def rasa_worker_ports(self) -> list[int]:
+        return [self.rasa_port + index for index in range(self.rasa_workers)]
+
+    @property
+    def action_server_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{self.action_port + index}" for index in range(self.action_workers)]
 
     @property
     def gateway_health_url(self) -> str:
@@ -112,6 +129,8 @@ class Settings:
             "RASA_TOKEN": self.rasa_token,
             "RASA_PORT": str(self.rasa_port),
             "ACTION_SERVER_PORT": str(self.action_port),
+            "LOTSE_RASA_WORKERS": str(self.rasa_workers),
+            "LOTSE_ACTION_WORKERS": str(self.action_workers),
             "LOTSE_RASA_BIN": str(self.rasa_bin),
             "LOTSE_LOG_LEVEL": self.log_level,
             "LOTSE_WELCOME_BACK_HOURS": str(self.welcome_back_after_hours),

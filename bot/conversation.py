@@ -106,11 +106,16 @@ class Conversations:
             return session.scalar(select(Intake.language).where(Intake.conversation_id == conversation_id))
 
     async def _actions_down(self) -> bool:
-        try:
-            async with httpx.AsyncClient(timeout=2.0) as http:
-                return (await http.get(f"{self.settings.action_server_url}/health")).status_code >= 500
-        except httpx.HTTPError:
-            return True
+        """Whether an action server is down. With several, the silent turn's Rasa may call any
+        one of them (decision 16): one down is enough to wait rather than apologise."""
+        async with httpx.AsyncClient(timeout=2.0) as http:
+            for url in self.settings.action_server_urls:
+                try:
+                    if (await http.get(f"{url}/health")).status_code >= 500:
+                        return True
+                except httpx.HTTPError:
+                    return True
+        return False
 
     async def _to_rasa(self, person: Person, message: str) -> list[Reply]:
         try:

@@ -1,10 +1,17 @@
-"""Talking to the Rasa server: its REST channel for messages, its HTTP API for the tracker."""
+"""Talking to the Rasa servers: their REST channel for messages, their HTTP API for the tracker.
+
+With several Rasa servers every request about a conversation goes to the worker `RasaWorkers`
+chooses, and to the next one when a worker refuses the connection (decision 16).
+"""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from bot.rasa_workers import RasaWorkers
 
 # Rasa answers a turn in well under a second; the first turn after start-up loads the model lazily.
 TURN_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
@@ -55,10 +62,33 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, token: str = "") -> None:
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, urls: str | Sequence[str], token: str = "") -> None:
+        """`urls`: one Rasa server's address, several comma-separated, or a list of them."""
+        listed = urls.split(",") if isinstance(urls, str) else urls
+        self.workers = RasaWorkers([url.strip().rstrip("/") for url in listed if url.strip()])
         self.token = token
         self._http = httpx.AsyncClient(timeout=TURN_TIMEOUT)
+
+    async def _request(self, method: str, sender: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The request to the conversation's worker. A refused connection reached no Rasa, so the
+        next worker gets it at once. Any other failure may have reached Rasa (a turn half done):
+        it is raised, so that the caller's retry first reads the tracker (decision 10), and the
+        worker is tried last for a while. A 5xx is returned, for the caller's raise_for_status."""
+        for url in self.workers.order(sender):
+            try:
+                response = await self._http.request(method, f"{url}{path}", **kwargs)
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                self.workers.failed(url)
+                continue
+            except httpx.HTTPError:
+                self.workers.failed(url)
+                raise
+            if response.status_code >= 500:
+                self.workers.failed(url)
+            else:
+                self.workers.answered(url)
+            return response
+        raise httpx.ConnectError("no Rasa server accepts connections")
 
     async def send(self, sender: str, message: str, metadata: dict[str, Any], check_first: bool = False) -> Turn:
         """One turn. `check_first`: the message may have reached Rasa before (the gateway crashed or
@@ -68,8 +98,8 @@ class RasaClient:
         if check_first and message_id and (done := await self._processed(sender, message_id, message)) is not None:
             return done
         try:
-            response = await self._http.post(
-                f"{self.base_url}/webhooks/rest/webhook",
+            response = await self._request(
+                "POST", sender, "/webhooks/rest/webhook",
                 json={"sender": sender, "message": message, "metadata": metadata},
             )
             response.raise_for_status()
@@ -98,8 +128,8 @@ class RasaClient:
     async def _tracker(self, sender: str, include_events: str) -> dict[str, Any] | None:
         """The conversation's tracker from Rasa's HTTP API, None when Rasa cannot be reached."""
         try:
-            response = await self._http.get(
-                f"{self.base_url}/conversations/{sender}/tracker",
+            response = await self._request(
+                "GET", sender, f"/conversations/{sender}/tracker",
                 params={"include_events": include_events, "token": self.token},
             )
             response.raise_for_status()
@@ -126,8 +156,8 @@ class RasaClient:
         stand; a person who asked for help before the intake began starts it now.
         """
         try:
-            response = await self._http.post(
-                f"{self.base_url}/conversations/{sender}/tracker/events",
+            response = await self._request(
+                "POST", sender, f"/conversations/{sender}/tracker/events",
                 # The pausing action was the turn's last: close the turn as Rasa would, so the next
                 # message is read as a new turn and the rules match it.
                 params={"token": self.token}, json=[{"event": "resume"}, {"event": "action", "name": "action_listen"}],
@@ -135,8 +165,8 @@ class RasaClient:
             response.raise_for_status()
             state = await self.state(sender)
             intent = "repeat" if state.get("active_loop") or state.get("slots", {}).get("intake_done") else "start_over"
-            response = await self._http.post(
-                f"{self.base_url}/conversations/{sender}/trigger_intent",
+            response = await self._request(
+                "POST", sender, f"/conversations/{sender}/trigger_intent",
                 params={"token": self.token}, json={"name": intent, "entities": {}},
             )
             response.raise_for_status()
@@ -147,8 +177,8 @@ class RasaClient:
     async def set_slots(self, sender: str, slots: dict[str, Any]) -> None:
         """Set slots outside a turn (a choice changed under /privacy), so the form does not ask again."""
         try:
-            response = await self._http.post(
-                f"{self.base_url}/conversations/{sender}/tracker/events", params={"token": self.token},
+            response = await self._request(
+                "POST", sender, f"/conversations/{sender}/tracker/events", params={"token": self.token},
                 json=[{"event": "slot", "name": name, "value": value} for name, value in slots.items()],
             )
             response.raise_for_status()

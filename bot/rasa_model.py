@@ -89,11 +89,12 @@ def tracker_store_config(url: str) -> dict[str, object]:
 
 def lock_store_config(url: str) -> dict[str, object]:
     """Rasa's Redis lock store (several Rasa servers keep each conversation's turns in order)
-    from `redis://[user:password@]host[:port][/db]`; `rediss://` for TLS."""
+    from `redis://[user:password@]host[:port][/db]`; `rediss://` for TLS. Ours
+    (nlu_data/lock_store.py) changes each lock in one Redis transaction, which Rasa's does not."""
     parsed = urlsplit(url)
     if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
         raise ValueError(f"LOTSE_LOCK_STORE_URL must be redis://host:port/db, not {parsed.scheme}://…")
-    config: dict[str, object] = {"type": "redis", "url": parsed.hostname, "port": parsed.port or 6379,
+    config: dict[str, object] = {"type": "nlu_data.lock_store.LotseLockStore", "url": parsed.hostname, "port": parsed.port or 6379,
                                  "db": int(parsed.path.strip("/") or 0), "use_ssl": parsed.scheme == "rediss"}
     if parsed.username:
         config["username"] = unquote(parsed.username)
@@ -102,10 +103,13 @@ def lock_store_config(url: str) -> dict[str, object]:
     return config
 
 
-def write_endpoints(settings: Settings, path: Path) -> Path:
+def write_endpoints(settings: Settings, path: Path, rasa_worker: int = 0) -> Path:
+    """The endpoints of one Rasa server: Rasa worker i calls action server i mod M (decision 16);
+    all share the tracker store and the lock store."""
+    action_server = settings.action_server_urls[rasa_worker % settings.action_workers]
     endpoints = {
-        "action_endpoint": {"url": f"{settings.action_server_url}/webhook"},
-        "nlg": {"url": f"{settings.action_server_url}/nlg"},
+        "action_endpoint": {"url": f"{action_server}/webhook"},
+        "nlg": {"url": f"{action_server}/nlg"},
         "tracker_store": tracker_store_config(settings.tracker_database_url),
     }
     if settings.lock_store_url:  # else Rasa's in-memory lock store: right for one Rasa server

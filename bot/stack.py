@@ -1,5 +1,6 @@
-"""Starting, watching and stopping Lotse's processes: action server, Rasa server, Telegram
-gateway, staff inbox, retention.
+"""Starting, watching and stopping Lotse's processes: action servers, Rasa servers (one of each,
+or LOTSE_ACTION_WORKERS and LOTSE_RASA_WORKERS of them, decision 16), Telegram gateway, staff
+inbox, retention.
 
 Used by `lotse run`, `lotse chat` and the end-to-end tests, so all three start the same way.
 Each process logs to var/log/<name>.log; the console shows only progress.
@@ -47,6 +48,16 @@ class StartupFailed(RuntimeError):
     pass
 
 
+def worker_name(kind: str, index: int) -> str:
+    """`rasa`, `rasa-2`, `rasa-3` …: the first keeps the name it had when there was only one."""
+    return kind if index == 0 else f"{kind}-{index + 1}"
+
+
+def parse_worker_name(name: str) -> tuple[str, int]:
+    kind, _, number = name.partition("-")
+    return kind, int(number) - 1 if number else 0
+
+
 def rasa_command(rasa_bin: Path) -> list[str]:
     """Rasa's command line through our launcher (nlu_data/launcher.py, decision 12) when the Rasa
     executable has its environment's Python beside it; else the executable itself."""
@@ -71,7 +82,7 @@ class Stack:
         env.update(self.settings.as_environment())
         env.update({
             "RASA_TOKEN": self.token,
-            "RASA_URL": f"http://127.0.0.1:{self.settings.rasa_port}",
+            "RASA_URL": ",".join(self.rasa_urls),  # the gateway and the inbox spread over them
             "PYTHONUNBUFFERED": "1",
         })
         return env
@@ -103,26 +114,43 @@ class Stack:
             time.sleep(0.5)
         raise StartupFailed(f"{service.name} did not answer within {timeout:.0f} s; see {service.log_path}")
 
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.settings.rasa_worker_ports]
+
     def start_actions(self) -> None:
-        service = self._spawn("actions", [sys.executable, "-m", "actions.server"])
+        for index in range(self.settings.action_workers):
+            self.start_action_worker(index)
+
+    def start_action_worker(self, index: int) -> None:
+        url = self.settings.action_server_urls[index]
+        port = url.rsplit(":", 1)[1]
+        service = self._spawn(worker_name("actions", index), [sys.executable, "-m", "actions.server", "--port", port])
         # Up in seconds; minutes only if its answer classifiers must be trained first.
-        self._wait_until_up(service, f"{self.settings.action_server_url}/health", timeout=300)
+        self._wait_until_up(service, f"{url}/health", timeout=300)
 
     def start_rasa(self) -> None:
-        endpoints = write_endpoints(self.settings, self.settings.var_dir / "run" / "endpoints.yml")
+        """Every Rasa worker; they load their models one after the other (two cores)."""
+        for index in range(self.settings.rasa_workers):
+            self.start_rasa_worker(index)
+
+    def start_rasa_worker(self, index: int) -> None:
+        name = worker_name("rasa", index)
+        port = self.settings.rasa_worker_ports[index]
+        endpoints = write_endpoints(self.settings, self.settings.var_dir / "run" / f"endpoints-{name}.yml", index)
         command = [
             *rasa_command(self.settings.rasa_bin), "run",
             "--model", str(self.model),
             "--endpoints", str(endpoints),
             "--credentials", str(RASA_PROJECT / "credentials.yml"),
             "--interface", "127.0.0.1",
-            "--port", str(self.settings.rasa_port),
+            "--port", str(port),
             "--enable-api",
             "--auth-token", self.token,
         ]
-        service = self._spawn("rasa", command)
+        service = self._spawn(name, command)
         # TensorFlow's import and the model load take most of a minute on two cores.
-        self._wait_until_up(service, f"http://127.0.0.1:{self.settings.rasa_port}/status?token={self.token}", timeout=300)
+        self._wait_until_up(service, f"http://127.0.0.1:{port}/status?token={self.token}", timeout=300)
 
     def start_gateway(self) -> None:
         service = self._spawn("gateway", [sys.executable, "-m", "bot.telegram"])
@@ -166,8 +194,9 @@ class Stack:
     def restart(self, service: Service) -> None:
         """Stop the service (if it still runs) and start it again the way it first started."""
         _terminate(service)
-        start = {"actions": self.start_actions, "rasa": self.start_rasa, "gateway": self.start_gateway,
-                 "web": self.start_web, "retention": self.start_retention}[service.name]
+        kind, index = parse_worker_name(service.name)
+        start = {"actions": lambda: self.start_action_worker(index), "rasa": lambda: self.start_rasa_worker(index),
+                 "gateway": self.start_gateway, "web": self.start_web, "retention": self.start_retention}[kind]
         try:
             start()
         except StartupFailed:

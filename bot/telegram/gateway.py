@@ -266,7 +266,9 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
             "crisis_watch": lambda: not crisis_watch.done(),
         }
         gateway.metrics.watch_loops(loops)
-        health = await serve_health("127.0.0.1", settings.gateway_health_port, loops, gateway.metrics.scrape)
+        health = await serve_health("127.0.0.1", settings.gateway_health_port, loops,
+                                    details=lambda: {"rasa_workers": gateway.rasa.workers.status()},
+                                    metrics=gateway.metrics.scrape)
         await stop.wait()
         health.close()
         await application.updater.stop()  # no new update while the last turns finish

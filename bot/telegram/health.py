@@ -16,17 +16,20 @@ from bot.metrics import CONTENT_TYPE
 logger = logging.getLogger(__name__)
 
 Checks = dict[str, Callable[[], bool]]  # loop name → whether it is alive
+Details = Callable[[], dict[str, object]]  # what else the body tells, not part of the verdict
 
 
-def report(checks: Checks) -> tuple[bool, dict[str, object]]:
+def report(checks: Checks, details: Details = dict) -> tuple[bool, dict[str, object]]:
     loops = {name: check() for name, check in checks.items()}
     healthy = all(loops.values())
-    return healthy, {"status": "ok" if healthy else "failing", "loops": loops}
+    return healthy, {"status": "ok" if healthy else "failing", "loops": loops, **details()}
 
 
-async def serve_health(host: str, port: int, checks: Checks,
+async def serve_health(host: str, port: int, checks: Checks, details: Details = dict,
                        metrics: Callable[[], bytes] | None = None) -> asyncio.Server:
-    """GET /health: 200 and {"status": "ok", "loops": {…: true}}, else 503 naming the dead loop.
+    """GET /health: 200 and {"status": "ok", "loops": {…: true}, …details}, else 503 naming the
+    dead loop. The details (which Rasa workers answer) inform; they never make it fail: a Rasa
+    worker down is the supervisor's to restart, and the gateway goes on with the others.
     GET /metrics: `metrics()` in Prometheus's text format (it may read the database: run in a thread)."""
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -37,7 +40,7 @@ async def serve_health(host: str, port: int, checks: Checks,
             path = request.split()[1].decode("ascii", "replace") if len(request.split()) > 1 else ""
             content_type = "application/json"
             if path.split("?")[0] == "/health":
-                healthy, body = report(checks)
+                healthy, body = report(checks, details)
                 status = "200 OK" if healthy else "503 Service Unavailable"
                 data = json.dumps(body).encode()
             elif path.split("?")[0] == "/metrics" and metrics is not None:

@@ -26,7 +26,7 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 def test_a_turn_moves_the_counters_and_no_scrape_names_the_person(harness: Harness) -> None:
     settings = harness.settings
     gateway_url = f"http://127.0.0.1:{settings.gateway_health_port}/metrics"
-    actions_url = f"{settings.action_server_url}/metrics"
+    actions_url = f"{settings.action_server_urls[0]}/metrics"
     inbox_url = f"http://{settings.web_listen}:{settings.web_port}/metrics"
     _, gateway_before = scrape(gateway_url)
     _, actions_before = scrape(actions_url)

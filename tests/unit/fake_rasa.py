@@ -23,6 +23,7 @@ class FakeRasa:
     slots: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)
+    failing: bool = False  # every turn answers 500, as a Rasa whose stores fail
 
     @property
     def url(self) -> str:
@@ -30,7 +31,7 @@ class FakeRasa:
 
     async def _webhook(self, request: Request) -> JSONResponse:
         self.received.append(await request.json())
-        return JSONResponse(self.replies)
+        return JSONResponse({"error": "failing"}, status_code=500) if self.failing else JSONResponse(self.replies)
 
     async def _tracker(self, request: Request) -> JSONResponse:
         return JSONResponse({"sender_id": request.path_params["sender"], "slots": self.slots, "events": self.events,
