@@ -23,6 +23,7 @@ class FakeRasa:
     slots: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)
+    active_loop: str | None = None  # the form Rasa is in
 
     @property
     def url(self) -> str:
@@ -34,7 +35,7 @@ class FakeRasa:
 
     async def _tracker(self, request: Request) -> JSONResponse:
         return JSONResponse({"sender_id": request.path_params["sender"], "slots": self.slots, "events": self.events,
-                             "active_loop": {}})
+                             "active_loop": {"name": self.active_loop} if self.active_loop else {}})
 
     def start(self) -> None:
         app = Starlette(routes=[Route("/webhooks/rest/webhook", self._webhook, methods=["POST"]),
