@@ -2,7 +2,7 @@
 
 A due reminder is claimed, then looked at: in the night it waits for the morning; when the
 person is no longer in the middle of the intake (completed, a case open, /stop, consent gone,
-the form not active in Rasa) it is dropped; when Rasa cannot say, it waits a minute. Else it
+the form not active in Rasa), or a later reminder is due as well, it is dropped; when Rasa cannot say, it waits a minute. Else it
 is queued in the person's language with the open question as they last saw it, read from
 Rasa's tracker: reading it does not move the conversation on. The buttons do (bot/conversation.py).
 """
@@ -80,7 +80,8 @@ class Reminding:
         if morning != now:
             await asyncio.to_thread(self.store.later, due.id, morning)
             return False
-        if not await asyncio.to_thread(self.store.waiting, due.conversation_id):
+        if (not await asyncio.to_thread(self.store.waiting, due.conversation_id)
+                or await asyncio.to_thread(self.store.superseded, due, now)):
             await asyncio.to_thread(self.store.drop, due.id)
             return False
         state = await self.rasa.state(due.conversation_id)

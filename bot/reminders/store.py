@@ -84,6 +84,14 @@ class ReminderStore:
         with self.database.session() as session:
             return _waiting(session, conversation_id)
 
+    def superseded(self, due: Due, now: datetime.datetime) -> bool:
+        """Whether a later reminder of the person is due too (the gateway was down, or the night
+        held both): only the later one is sent."""
+        with self.database.session() as session:
+            return bool(session.scalar(select(exists().where(
+                Reminder.conversation_id == due.conversation_id, Reminder.sent_at.is_(None),
+                Reminder.number > due.number, Reminder.due_at <= now))))
+
     def due(self, now: datetime.datetime, limit: int = 50) -> list[int]:
         """Reminders due now that no gateway is looking at, oldest first."""
         with self.database.session() as session:

@@ -110,11 +110,11 @@ def add_team_members(settings: Settings) -> None:
 
 
 @contextmanager
-def running_stack(tmp: Path, log_level: str = "INFO") -> Iterator[Harness]:
+def running_stack(tmp: Path, log_level: str = "INFO", **overrides: object) -> Iterator[Harness]:
     """The whole stack with a fresh database and the test teams' members, stopped afterwards."""
     telegram = FakeTelegram()
     telegram.start()
-    settings = e2e_settings(tmp, telegram, log_level=log_level)
+    settings = e2e_settings(tmp, telegram, log_level=log_level, **overrides)
     migrate(settings.app_database_url)
     add_team_members(settings)
     harness = Harness(settings, telegram)

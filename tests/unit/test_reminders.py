@@ -116,6 +116,14 @@ def test_sent_at_24_and_72_hours_in_the_persons_language_with_their_question(
     assert rasa.received == []  # reading the open question is no turn
 
 
+def test_when_both_are_due_only_the_last_is_sent(store: ReminderStore, database: Database, rasa: FakeRasa) -> None:
+    store.person_wrote(PERSON, WROTE)
+    clock = Frozen(WROTE)
+    assert rounds(reminding(store, rasa, clock), clock, WROTE + datetime.timedelta(hours=80)) == [1]
+    (last,) = queued(database)
+    assert "zum letzten Mal" in last.text
+
+
 def test_due_in_the_night_it_is_sent_at_nine(store: ReminderStore, database: Database, rasa: FakeRasa) -> None:
     store.person_wrote(PERSON, berlin(12, 22, 30))  # due on the 13th at 22:30
     clock = Frozen(WROTE)
