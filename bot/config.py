@@ -37,6 +37,20 @@ def _workers(name: str) -> int:
     return int(value)
 
 
+def _reminder_hours() -> tuple[float, ...]:
+    """LOTSE_REMINDER_AFTER_HOURS: hours after the person's last message, one per reminder; `off`: none."""
+    value = _env("LOTSE_REMINDER_AFTER_HOURS", "24,72")
+    if value.lower() == "off":
+        return ()
+    try:
+        hours = tuple(sorted(float(part) for part in value.split(",") if part.strip()))
+    except ValueError:
+        hours = (-1.0,)
+    if any(hour <= 0 for hour in hours):
+        raise ValueError(f"LOTSE_REMINDER_AFTER_HOURS must be hours after the last message (e.g. 24,72), not {value!r}")
+    return hours
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path = field(default_factory=lambda: Path(_env("LOTSE_VAR_DIR", str(PROJECT_ROOT / "var"))))
@@ -84,6 +98,12 @@ class Settings:
     metrics_token: str = field(default_factory=lambda: os.environ.get("LOTSE_METRICS_TOKEN", "").strip())
     # A person who writes again after this long is welcomed back before the intake goes on.
     welcome_back_after_hours: float = field(default_factory=lambda: float(_env("LOTSE_WELCOME_BACK_HOURS", "12")))
+    # A person who stopped in the middle of the intake is reminded this many hours after their
+    # last message, once per entry; never at night in this time zone (bot/reminders/).
+    reminder_after_hours: tuple[float, ...] = field(default_factory=_reminder_hours)
+    timezone: str = field(default_factory=lambda: _env("LOTSE_TIMEZONE", "Europe/Berlin"))
+    # Tests only: a file holding the time (ISO 8601) the reminders take as now.
+    clock_file: str = field(default_factory=lambda: os.environ.get("LOTSE_CLOCK_FILE", "").strip())
 
     @property
     def app_database_url(self) -> str:
@@ -134,6 +154,9 @@ class Settings:
             "LOTSE_RASA_BIN": str(self.rasa_bin),
             "LOTSE_LOG_LEVEL": self.log_level,
             "LOTSE_WELCOME_BACK_HOURS": str(self.welcome_back_after_hours),
+            "LOTSE_REMINDER_AFTER_HOURS": ",".join(map(str, self.reminder_after_hours)) or "off",
+            "LOTSE_TIMEZONE": self.timezone,
+            "LOTSE_CLOCK_FILE": self.clock_file,
             "LOTSE_WEB_LISTEN": self.web_listen,
             "LOTSE_WEB_PORT": str(self.web_port),
             "LOTSE_WEB_URL": self.web_public_url,

@@ -26,6 +26,10 @@ from bot.privacy.access import chat_lines, collect
 from bot.privacy.mydata import my_data_replies
 from bot.privacy_choices import PrivacyChoices, is_privacy_choice
 from bot.rasa_client import RasaClient, RasaUnavailable, Reply, Turn
+from bot.reminders.clock import Clock
+from bot.reminders.loop import CHOICES as REMINDER_CHOICES
+from bot.reminders.loop import CONTINUE, STOP
+from bot.reminders.store import ReminderStore
 from bot.safety import detect_crisis
 
 logger = logging.getLogger(__name__)
@@ -35,7 +39,7 @@ RELAYED_REACTION = "✍"  # on the person's message: "passed on to the team"
 _LEADING_COMMAND = re.compile(r"^[\s/]+")
 
 # Commands a person can send at any moment, and what Rasa hears for them.
-# /status, /privacy, /delete and /mydata are answered here, without Rasa.
+# /status, /privacy, /delete, /mydata and /stop (no more reminders) are answered here, without Rasa.
 COMMANDS = {
     "start": "/greet",
     "language": "/change_language",
@@ -85,6 +89,8 @@ class Conversations:
         self.database = database
         self.eraser = Eraser(database, settings.tracker_database_url)
         self.crisis = CrisisResponse(self.deployment, database, self.cases, rasa)
+        self.reminders = ReminderStore(database, settings.reminder_after_hours)
+        self.clock = Clock(settings.clock_file)
 
     async def language(self, person: Person) -> str:
         chosen = (await self.rasa.state(person.conversation_id)).get("slots", {}).get("language")
@@ -190,9 +196,23 @@ class Conversations:
             return [*replies, *await self._to_rasa(person, "/repeat")] if go_on else replies
         if relayed := await self._relayed(person, title):
             return relayed
+        if payload in REMINDER_CHOICES:
+            return await self._reminder_choice(person, payload)
         if welcome := await self._welcome_back(person):
             return welcome
         return await self._to_rasa(person, payload)
+
+    async def _reminder_choice(self, person: Person, payload: str) -> list[Reply]:
+        """A button of a reminder: the person is back, so no welcome-back; go on where they
+        stopped, start again, or stop the reminders."""
+        await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
+        if payload == STOP:
+            return await self.stop_reminders(person)
+        return await self._to_rasa(person, "/repeat" if payload == CONTINUE else "/start_over")
+
+    async def stop_reminders(self, person: Person) -> list[Reply]:
+        await asyncio.to_thread(self.reminders.stop, person.conversation_id, self.clock.now())
+        return [await self.notice(person, "reminders_stopped")]
 
     async def command(self, person: Person, name: str) -> list[Reply]:
         await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
@@ -206,6 +226,8 @@ class Conversations:
             return await self.my_data(person)
         if name == "status":
             return [await self.status(person)]
+        if name == "stop":
+            return await self.stop_reminders(person)
         if await asyncio.to_thread(self.cases.relay_case, person.conversation_id):
             return [await self.notice(person, "relay_active")]
         return await self._to_rasa(person, COMMANDS.get(name, "/ask_help"))

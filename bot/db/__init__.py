@@ -15,6 +15,7 @@ from bot.db.models import (
     IntakeStats,
     LoginAttempt,
     OutboxMessage,
+    Reminder,
     Staff,
     StaffNotice,
     StaffSession,
@@ -23,5 +24,6 @@ from bot.db.session import Database, migrate
 
 __all__ = [
     "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "Conversation", "CrisisAlert", "Database",
-    "InboundUpdate", "Intake", "IntakeStats", "LoginAttempt", "OutboxMessage", "Staff", "StaffNotice", "StaffSession", "migrate",
+    "InboundUpdate", "Intake", "IntakeStats", "LoginAttempt", "OutboxMessage", "Reminder", "Staff", "StaffNotice",
+    "StaffSession", "migrate",
 ]

@@ -124,6 +124,8 @@ class Conversation(Base):
     id: Mapped[str] = mapped_column(String(128), primary_key=True)  # Rasa's sender id
     channel: Mapped[str] = mapped_column(String(32))
     last_seen_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The person said /stop (or pressed "No more reminders"): no reminder is scheduled again.
+    reminders_stopped_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Case(Base):
@@ -334,3 +336,27 @@ class InboundUpdate(Base):
     # A gateway is working on this update until then (renewed while it does): the others leave
     # the chat alone, and take it over if that gateway died.
     claimed_until: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Reminder(Base):
+    """A reminder to a person who stopped in the middle of the intake (bot/reminders/).
+
+    Scheduled when the person writes (every pending one is replaced then), sent by the gateway
+    when due, once: a gateway claims the row before it looks at it, and the row is marked sent in
+    the transaction that queues the message. Sent rows stay for the dashboard (reminders sent,
+    intakes resumed after one) until the person is forgotten.
+    """
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1: the first after the pause, … the last
+    due_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+    # A gateway is looking at this reminder until then; the others leave it alone.
+    claimed_until: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The person wrote again after this reminder (and did not ask to stop).
+    resumed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_reminders_due", "sent_at", "due_at"),)

@@ -29,6 +29,7 @@ from bot.db import (
     Intake,
     IntakeStats,
     OutboxMessage,
+    Reminder,
     StaffNotice,
 )
 from bot.db.models import utcnow
@@ -120,6 +121,8 @@ class Eraser:
             ("intakes", delete(Intake).where(Intake.conversation_id == conversation_id)),
             ("callback_payloads", delete(CallbackPayload).where(CallbackPayload.conversation_id == conversation_id)),
             ("conversations", delete(Conversation).where(Conversation.id == conversation_id)),
+            # Pending reminders are cancelled; sent ones (kept for the dashboard's counts) go too.
+            ("reminders", delete(Reminder).where(Reminder.conversation_id == conversation_id)),
             # Messages not yet worked on are the person's words too; processed ones are ids only.
             ("inbound_updates", delete(InboundUpdate).where(InboundUpdate.conversation_id == conversation_id)),
         ]

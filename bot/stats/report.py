@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, or_, select, true
+from sqlalchemy import String, and_, case, cast, distinct, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.db import Case, Conversation, Database, IntakeStats
+from bot.db import Case, Conversation, Database, Intake, IntakeStats, Reminder
 from bot.deployment import Deployment
 from bot.stats.facts import NOT_COUNTED, refresh
 
@@ -59,6 +59,15 @@ class Volume:
 
 
 @dataclass(frozen=True)
+class Reminded:
+    """Reminders sent in the range, to people who stopped in the middle of the intake."""
+
+    sent: int
+    intakes: int  # intakes that got at least one
+    resumed: int  # … whose person wrote again after one
+
+
+@dataclass(frozen=True)
 class ContactTime:
     team: str
     cases: int
@@ -75,6 +84,7 @@ class Report:
     funnel: list[tuple[str, int | None]] = field(default_factory=list)
     dropoff: dict[str, dict[str, int]] = field(default_factory=dict)  # question → language → count
     contact_times: list[ContactTime] = field(default_factory=list)
+    reminders: dict[str, Reminded] = field(default_factory=dict)  # language → counts
 
     def periods(self, period: str) -> dict[str, Volume]:
         """The daily volumes rolled up into `day`, `week` (ISO, "2026-W07") or `month` ("2026-02")."""
@@ -119,6 +129,7 @@ class Statistics:
             self._count_intakes(session, report, where)
             report.contact_times = self._contact_times(session, filters)
             report.funnel = self._funnel(session, report, filters)
+            report.reminders = self._reminders(session, filters)
         return report
 
     # --- intakes -------------------------------------------------------------------------------
@@ -155,10 +166,26 @@ class Statistics:
             dropoff[question or "consent"][language or "unknown"] = count
         report.dropoff = dict(dropoff)
 
-    def _intake_conditions(self, filters: Filters) -> ColumnElement[bool]:
+    def _reminders(self, session: Any, filters: Filters) -> dict[str, Reminded]:
+        """Per language of the intake, the reminders sent in the range (not the intakes created
+        in it): the intake's other filters apply, and its person's consent to statistics."""
+        start, end = filters.bounds()
+        resumed = case((Reminder.resumed_at.is_not(None), Reminder.conversation_id))
+        rows = session.execute(
+            select(IntakeStats.language, func.count(), func.count(distinct(Reminder.conversation_id)),
+                   func.count(distinct(resumed)))
+            .select_from(Reminder).join(Intake, Intake.conversation_id == Reminder.conversation_id)
+            .join(IntakeStats, IntakeStats.intake_id == Intake.id)
+            .where(self._intake_conditions(filters, dates=False), Reminder.sent_at >= start, Reminder.sent_at < end)
+            .group_by(IntakeStats.language))
+        counted = {language or "unknown": Reminded(sent, intakes, back) for language, sent, intakes, back in rows}
+        return dict(sorted(counted.items(), key=lambda item: -item[1].sent))
+
+    def _intake_conditions(self, filters: Filters, dates: bool = True) -> ColumnElement[bool]:
         # Intakes the person did not allow to be counted are left out of every figure.
-        conditions = [IntakeStats.status != NOT_COUNTED,
-                      IntakeStats.created_on >= filters.date_from, IntakeStats.created_on <= filters.date_to]
+        conditions = [IntakeStats.status != NOT_COUNTED]
+        if dates:
+            conditions += [IntakeStats.created_on >= filters.date_from, IntakeStats.created_on <= filters.date_to]
         if filters.language:
             conditions.append(IntakeStats.language == filters.language)
         if filters.programme:

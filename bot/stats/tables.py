@@ -96,6 +96,9 @@ def tables(report: Report, deployment: Deployment) -> list[Table]:
                                                    key=lambda item: order.index(item[0]) if item[0] in order else 99)]
     result.append(Table("dropoff", "Abbruch: zuletzt beantwortete Frage", ["Frage", "gesamt", *map(labels.language, languages)],
                         dropoff_rows))
+    result.append(Table("reminders", "Erinnerungen nach Sprache (gesendet im Zeitraum)",
+                        ["Sprache", "Erinnerungen gesendet", "Intakes erinnert", "danach fortgesetzt"],
+                        [[labels.language(code), r.sent, r.intakes, r.resumed] for code, r in report.reminders.items()]))
     result.append(Table("first_contact", "Zeit von der Übergabe bis zum Erstkontakt (Stunden)",
                         ["Team", "Fälle", "mit Erstkontakt", "Median", "90. Perzentil"],
                         [[labels.of("team", t.team), t.cases, t.contacted,

@@ -28,6 +28,7 @@ from bot.crisis_response import CrisisResponse
 from bot.db import Database
 from bot.handoff.outbox import Outbox
 from bot.rasa_client import RasaClient, Reply
+from bot.reminders.loop import Reminding
 from bot.safety import warm_up as warm_up_crisis_detection
 from bot.telegram.health import serve_health
 from bot.telegram.inbound import DurableQueue, Inbound, retrying
@@ -39,9 +40,10 @@ logger = logging.getLogger(__name__)
 
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 seconds per action
 TYPING_AFTER_SECONDS = 0.5  # a turn still under way then shows "typing…"
-ALL_COMMANDS = (*COMMANDS, "privacy", "delete", "status", "mydata")
+ALL_COMMANDS = (*COMMANDS, "privacy", "delete", "status", "mydata", "stop")
 SENDER_STALE_SECONDS = 30.0  # a sender round takes milliseconds; this long without one, it hangs
 CRISIS_POLL_SECONDS = 5.0  # how often unanswered crisis alerts are looked for (minutes matter, not seconds)
+REMINDERS_STALE_SECONDS = 180.0  # a reminder round waits for Rasa at most a minute per reminder
 
 
 def person_of(update: Update) -> Person:
@@ -112,7 +114,12 @@ class Gateway:
             if check is not None and check is not False:
                 context = CallbackContext.from_update(update, self.application)
                 await handler.handle_update(update, self.application, check, context)
-                return
+                break
+        # The person wrote: their reminders are answered, and rescheduled from now (bot/reminders/).
+        if update.effective_chat is not None:
+            conversations = self.conversations
+            await asyncio.to_thread(conversations.reminders.person_wrote, person_of(update).conversation_id,
+                                    conversations.clock.now())
 
     async def tell_to_wait(self, update: Update) -> None:
         """Rasa is down or slow: the message waits, and the person knows the answer comes later."""
@@ -245,6 +252,10 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
         sender, updater = gateway.sender, application.updater
         delivery = asyncio.create_task(sender.run(stop))
         crisis_watch = asyncio.create_task(escalate_crisis_alerts(gateway.conversations.crisis, stop))
+        conversations = gateway.conversations
+        reminding = Reminding(conversations.reminders, gateway.rasa, conversations.deployment, conversations.clock,
+                              settings.timezone, sender.wake)
+        reminder_loop = asyncio.create_task(reminding.run(stop))
         if settings.webhook_url:
             secret = settings.webhook_secret or secrets.token_urlsafe(32)
             path = "telegram"
@@ -264,6 +275,7 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
             "inbound": lambda: not inbound.done(),
             "sender": lambda: not delivery.done() and sender.alive(within=SENDER_STALE_SECONDS),
             "crisis_watch": lambda: not crisis_watch.done(),
+            "reminders": lambda: not reminder_loop.done() and reminding.alive(within=REMINDERS_STALE_SECONDS),
         }
         gateway.metrics.watch_loops(loops)
         health = await serve_health("127.0.0.1", settings.gateway_health_port, loops,
@@ -275,4 +287,5 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
         await inbound
         await delivery
         await crisis_watch
+        await reminder_loop
         await application.stop()

@@ -116,7 +116,7 @@ def test_the_gateways_health_tells_its_loops_alive_and_a_killed_gateway_is_resta
     health = httpx.get(harness.settings.gateway_health_url, timeout=5)
     assert health.status_code == 200
     assert health.json() == {"status": "ok", "loops": {"updates": True, "inbound": True, "sender": True,
-                                                      "crisis_watch": True}}
+                                                      "crisis_watch": True, "reminders": True}}
 
     gateway = next(s for s in harness.stack.services if s.name == "gateway")
     os.killpg(gateway.process.pid, signal.SIGKILL)

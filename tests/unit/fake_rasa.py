@@ -24,6 +24,7 @@ class FakeRasa:
     events: list[dict[str, Any]] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)
     failing: bool = False  # every turn answers 500, as a Rasa whose stores fail
+    active_loop: str | None = None  # the form Rasa is in
 
     @property
     def url(self) -> str:
@@ -35,7 +36,7 @@ class FakeRasa:
 
     async def _tracker(self, request: Request) -> JSONResponse:
         return JSONResponse({"sender_id": request.path_params["sender"], "slots": self.slots, "events": self.events,
-                             "active_loop": {}})
+                             "active_loop": {"name": self.active_loop} if self.active_loop else {}})
 
     def start(self) -> None:
         app = Starlette(routes=[Route("/webhooks/rest/webhook", self._webhook, methods=["POST"]),

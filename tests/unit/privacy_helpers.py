@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import MetaData, create_engine, select, text
 
 from bot.config import Settings
-from bot.db import Database, Intake, StaffNotice, migrate
+from bot.db import Database, Intake, Reminder, StaffNotice, migrate
 from bot.db.last_seen import LastSeen
 from bot.deployment import load_deployment
 from bot.handoff.cases import CaseDesk
@@ -69,7 +69,7 @@ def add_tracker_events(settings: Settings, sender: str, texts: list[str]) -> Non
 
 def store_everything(settings: Settings, conversation_id: str, name: str, said: str) -> tuple[str, str]:
     """The person in every table: intake and its stats row, a case with a relayed message, a staff
-    reply and a note, a crisis alert, buttons, a staff notice sent now and one sent three days ago,
+    reply and a note, a crisis alert, a reminder, buttons, a staff notice sent now and one sent three days ago,
     a pending notice with their words, and their chat in the tracker store. (case id, reference)"""
     database = Database(settings.app_database_url)
     deployment = load_deployment(settings.deployment_file)
@@ -99,6 +99,9 @@ def store_everything(settings: Settings, conversation_id: str, name: str, said: 
     with database.session() as session:
         session.add(StaffNotice(conversation_id=conversation_id, chat_id=STAFF_CHAT, message_id=OLD_NOTICE_ID,
                                 sent_at=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=3)))
+        # A reminder sent before the case opened.
+        session.add(Reminder(conversation_id=conversation_id, number=1, due_at=datetime.datetime.now(datetime.timezone.utc),
+                             sent_at=datetime.datetime.now(datetime.timezone.utc)))
     add_tracker_events(settings, conversation_id, [said, f"Ich heiße {name}"])
     # A message of theirs the gateway has stored but not yet worked on.
     InboundStore(database).add(int(time.time_ns() % 2**31), conversation_id, json.dumps({"message": {"text": said}}))

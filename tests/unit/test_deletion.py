@@ -62,7 +62,7 @@ def test_delete_leaves_nothing_of_the_person_in_any_table_and_keeps_the_others(s
     assert {table: count for table, count in report.counts.items() if count} == {
         "events": 2, "outbox": 2, "staff_notices": 2, "case_messages": 2, "case_notes": 1, "cases": 1,
         "crisis_alerts": 1, "intake_stats": 1, "intakes": 1, "callback_payloads": 2, "conversations": 1,
-        "inbound_updates": 1}
+        "inbound_updates": 1, "reminders": 1}
     assert (report.references, report.notices_deleted, report.notices_by_hand) == ((reference,), 1, 1)
     database = Database(settings.app_database_url)
     with database.session() as session:

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.config import Settings
-from bot.db import AuditEntry, Case, Conversation, Database, Intake, migrate
+from bot.db import AuditEntry, Case, Conversation, Database, Intake, Reminder, migrate
 from bot.deployment import load_deployment
 from bot.inbox.accounts import Accounts
 from bot.intake.store import IntakeStore
 from bot.stats.demo import DemoData, RealDataPresent
 from bot.stats.facts import age_at, age_group, refresh
-from bot.stats.report import Filters, Statistics, percentile
+from bot.stats.report import Filters, Reminded, Statistics, percentile
 from bot.stats.suppression import suppress
 from bot.web.app import build_app
 
@@ -107,6 +107,12 @@ def _fixture(database: Database) -> None:
                          for key, day in (("A", "2026-03-02"), ("B", "2026-03-02"), ("C", "2026-03-03"),
                                           ("D", "2026-03-10"), ("E", "2026-04-01"), ("X", "2026-03-05"),
                                           ("Y", "2026-04-20"), ("F", "2025-12-31"))])
+        # A was reminded twice and did not come back; B once, and wrote again; F's was before the range.
+        session.add_all([Reminder(conversation_id=f"c:{key}", number=number, due_at=at(sent), sent_at=at(sent),
+                                  resumed_at=at(resumed) if resumed else None)
+                         for key, number, sent, resumed in (("A", 1, "2026-03-03", None), ("A", 2, "2026-03-05", None),
+                                                            ("B", 1, "2026-03-03", "2026-03-04"),
+                                                            ("F", 1, "2025-12-31", None))])
 
 
 def statistics(settings: Settings) -> Statistics:
@@ -143,6 +149,18 @@ def test_funnel_dropoff_and_time_to_first_contact(settings: Settings) -> None:
     assert report.dropoff == {"gender": {"ar": 1}, "first_name": {"ar": 1}}
     times = {t.team: (t.cases, t.contacted, t.median_hours, t.p90_hours) for t in report.contact_times}
     assert times == {"ost": (1, 1, 24.0, 24.0), "west": (1, 1, 6.0, 6.0)}
+
+
+def test_reminders_sent_and_resumed_per_language(settings: Settings) -> None:
+    assert statistics(settings).report(MARCH_APRIL).reminders == {"ar": Reminded(sent=3, intakes=2, resumed=1)}
+    # Counted by when they were sent: B's intake began in March, its reminder went out on the 3rd.
+    march_third = Filters(datetime.date(2026, 3, 3), datetime.date(2026, 3, 3))
+    assert statistics(settings).report(march_third).reminders == {"ar": Reminded(sent=2, intakes=2, resumed=1)}
+    assert statistics(settings).report(Filters(MARCH_APRIL.date_from, MARCH_APRIL.date_to, language="uk")).reminders == {}
+    rows = list(csv.reader(io.StringIO(signed_in(settings, "cora").get("/exports/aggregates.csv" + RANGE).text)))
+    title = "Erinnerungen nach Sprache (gesendet im Zeitraum)"
+    assert [row[2:] for row in rows if row[:2] == [title, "Arabisch"]] == [
+        ["Erinnerungen gesendet", "<5"], ["Intakes erinnert", "<5"], ["danach fortgesetzt", "<5"]]
 
 
 @pytest.mark.parametrize(("extra", "funnel"), [
