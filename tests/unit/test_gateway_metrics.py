@@ -167,7 +167,7 @@ async def test_metrics_are_served_beside_health_with_the_loops_alive(database: D
     loops = {name: functools.partial(alive.__getitem__, name) for name in alive}
     metrics.watch_loops(loops)
     port = free_port()
-    server = await serve_health("127.0.0.1", port, loops, metrics.scrape)
+    server = await serve_health("127.0.0.1", port, loops, metrics=metrics.scrape)
     try:
         async with httpx.AsyncClient() as http:
             response = await http.get(f"http://127.0.0.1:{port}/metrics")
