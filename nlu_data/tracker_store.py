@@ -19,6 +19,7 @@ written by bot/rasa_model.py); imports only rasa and SQLAlchemy.
 from __future__ import annotations
 
 import collections
+import itertools
 import os
 from typing import Any
 
@@ -73,7 +74,7 @@ class LotseTrackerStore(SQLTrackerStore):
         await super().save(tracker)
         # Loaded afresh, a tracker holds only its latest session's events; one that started a new
         # session in memory holds more, so it is not kept.
-        if any(isinstance(e, SessionStarted) for e in list(tracker.events)[2:]):
+        if any(isinstance(e, SessionStarted) for e in itertools.islice(tracker.events, 2, None)):
             self._kept.pop(tracker.sender_id, None)
             return
         self._kept[tracker.sender_id] = (tracker, self._newest_event_id(tracker.sender_id))
