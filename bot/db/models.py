@@ -289,6 +289,8 @@ class OutboxMessage(Base):
     reaction_to: Mapped[int | None] = mapped_column(Integer)
     # Set: send this file, named `text` (a person's data on /mydata).
     document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # With `document`: it is OGG/Opus audio, sent as a voice message with `text` as its caption.
+    voice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     case_message_id: Mapped[int | None] = mapped_column(ForeignKey("case_messages.id", ondelete="CASCADE"))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     next_attempt_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

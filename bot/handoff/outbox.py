@@ -78,6 +78,12 @@ def enqueue_document(session: Session, chat_id: str, filename: str, content: byt
     session.add(OutboxMessage(chat_id=chat_id, text=filename, document=content, conversation_id=conversation_id))
 
 
+def enqueue_voice(session: Session, chat_id: str, audio: bytes, caption: str = "", *, conversation_id: str) -> None:
+    """Queue a voice message (OGG/Opus): a question read aloud, or a person's voice for the team."""
+    session.add(OutboxMessage(chat_id=chat_id, text=caption, document=audio, voice=True,
+                              conversation_id=conversation_id))
+
+
 def enqueue_deletion(session: Session, chat_id: str, message_id: int) -> None:
     """Queue the deletion of a message the bot sent (only the gateway talks to Telegram)."""
     session.add(OutboxMessage(chat_id=chat_id, text="", delete_message_id=message_id))
@@ -87,13 +93,14 @@ def enqueue_deletion(session: Session, chat_id: str, message_id: int) -> None:
 class Pending:
     id: int
     chat_id: str
-    text: str  # the emoji of a reaction, the file name of a document
+    text: str  # the emoji of a reaction, the file name of a document, the caption of a voice
     buttons: list[dict[str, str]] | None
     attempts: int
     conversation_id: str | None = None
     delete_message_id: int | None = None
     reaction_to: int | None = None
     document: bytes | None = None
+    voice: bool = False
 
     @property
     def is_staff_notice(self) -> bool:
@@ -109,7 +116,7 @@ class Pending:
 
 def _pending(row: OutboxMessage) -> Pending:
     return Pending(row.id, row.chat_id, row.text, row.buttons, row.attempts, row.conversation_id,
-                   row.delete_message_id, row.reaction_to, row.document)
+                   row.delete_message_id, row.reaction_to, row.document, row.voice)
 
 
 def undelivered(session: Session, conversation_id: str, case_message_ids: Collection[int]) -> list[OutboxMessage]:

@@ -181,6 +181,8 @@ class Sender:
         if message.reaction_to is not None:
             await self.bot.set_message_reaction(chat_id, message.reaction_to, message.text)
             return None
+        if message.document is not None and message.voice:
+            return (await self.bot.send_voice(chat_id, message.document, caption=message.text or None)).message_id
         if message.document is not None:
             return (await self.bot.send_document(chat_id, message.document, filename=message.text)).message_id
         markup = None

@@ -16,7 +16,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 BOT_USER = {"id": 900000001, "is_bot": True, "first_name": "Lotse", "username": "lotse_test_bot",
@@ -37,6 +37,7 @@ class BotMessage:
     buttons: list[dict[str, str]]  # [{text, callback_data}]
     edited: bool = False
     sent_at: float = field(default_factory=time.monotonic)
+    voice: bytes | None = None  # a voice message (sendVoice): its OGG/Opus bytes; `text` is its caption
 
 
 @dataclass
@@ -82,6 +83,7 @@ class FakeTelegram:
         self._next_update = 1
         self._next_message = 1
         self._pushed: dict[int, dict[str, Any]] = {}
+        self._files: dict[str, bytes] = {}  # what people "uploaded", by file_id (getFile, /file/)
         self._server: uvicorn.Server | None = None
 
     @property
@@ -183,6 +185,40 @@ class FakeTelegram:
                 "from": BOT_USER, "document": {"file_id": f"doc{message_id}", "file_unique_id": f"u{message_id}",
                                                "file_name": document.filename}}
 
+    async def _api_sendVoice(self, params: dict[str, Any]) -> dict[str, Any]:
+        voice = params["voice"]
+        if hasattr(voice, "read"):
+            content = await voice.read()
+        else:  # a file_id of a voice Telegram already has
+            content = self._files[str(voice)]
+        params["voice"] = content
+        with self._lock:
+            message = BotMessage(self._next_message, int(params["chat_id"]), str(params.get("caption") or ""),
+                                 self._buttons(params.get("reply_markup")), voice=content)
+            self._next_message += 1
+            self.sent.append(message)
+            file_id = f"voice{message.message_id}"
+            self._files[file_id] = content
+        result = self._message_json(message)
+        result["voice"] = {"file_id": file_id, "file_unique_id": f"u{file_id}", "duration": 1,
+                           "mime_type": "audio/ogg", "file_size": len(content)}
+        return result
+
+    async def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params["file_id"])
+        with self._lock:
+            content = self._files[file_id]
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(content),
+                "file_path": f"files/{file_id}"}
+
+    async def _file(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return Response(status_code=401)
+        with self._lock:
+            content = self._files.get(request.path_params["path"].removeprefix("files/"))
+        return Response(content, media_type="application/octet-stream") if content is not None \
+            else Response(status_code=404)
+
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             message = next(m for m in self.sent if m.message_id == int(params["message_id"]))
@@ -212,6 +248,13 @@ class FakeTelegram:
         with self._lock:
             self.faults.append(Fault(method, kind, times, chat_id, retry_after))
 
+    def add_file(self, content: bytes) -> str:
+        """A file a person uploads (a voice message): its file_id, for getFile and the download."""
+        with self._lock:
+            file_id = f"upload{len(self._files) + 1}"
+            self._files[file_id] = content
+            return file_id
+
     def messages_to(self, chat_id: int) -> list[BotMessage]:
         with self._lock:
             return [m for m in self.sent if m.chat_id == chat_id]
@@ -231,7 +274,8 @@ class FakeTelegram:
             return [params for name, params in self.calls if name == method]
 
     def start(self) -> None:
-        app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
+        app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+                                Route("/file/bot{token}/{path:path}", self._file)])
         # ws="none": rasa-sdk pins websockets 10, which uvicorn's websocket support cannot use.
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", ws="none")
         self._server = uvicorn.Server(config)
@@ -328,6 +372,14 @@ class TelegramUser:
         sticker = {"file_id": "CAAC-sticker", "file_unique_id": "u1", "width": 512, "height": 512,
                    "is_animated": False, "is_video": False, "type": "regular"}
         return self._push_and_wait({"message": self._message(sticker=sticker)}, 60.0)
+
+    def send_voice(self, content: bytes, mime_type: str = "audio/ogg", duration: int = 3,
+                   timeout: float = 60.0) -> list[BotMessage]:
+        """Send a voice message; waits for the bot's replies (none during a relay: use timeout)."""
+        file_id = self.telegram.add_file(content)
+        voice = {"file_id": file_id, "file_unique_id": f"u{file_id}", "duration": duration,
+                 "mime_type": mime_type, "file_size": len(content)}
+        return self._push_and_wait({"message": self._message(voice=voice)}, timeout)
 
     def send_location(self) -> list[BotMessage]:
         return self._push_and_wait({"message": self._message(location={"latitude": 51.45, "longitude": 6.63})}, 60.0)

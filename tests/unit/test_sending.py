@@ -20,7 +20,7 @@ from telegram.error import Forbidden, NetworkError, RetryAfter
 from bot.db import Database, OutboxMessage, migrate
 from bot.db.models import utcnow
 from bot.handoff.cases import CaseDesk
-from bot.handoff.outbox import MAX_ATTEMPTS, Outbox, enqueue, split_text, undelivered
+from bot.handoff.outbox import MAX_ATTEMPTS, Outbox, enqueue, enqueue_voice, split_text, undelivered
 from bot.rasa_client import Document, Reply
 from bot.stack import MAX_RESTARTS, GaveUp, Supervisor
 from bot.telegram.health import serve_health
@@ -114,11 +114,19 @@ class ScriptedBot:
 
     errors: list[Exception] = field(default_factory=list)  # raised by the next calls, in turn
     sent: list[tuple[str, str]] = field(default_factory=list)
+    voices: list[tuple[str, bytes, str | None]] = field(default_factory=list)
 
     async def send_message(self, chat_id: str, text: str, reply_markup: Any = None) -> SentMessage:
         if self.errors:
             raise self.errors.pop(0)
         self.sent.append((chat_id, text))
+        return SentMessage(len(self.sent))
+
+    async def send_voice(self, chat_id: str, voice: bytes, caption: str | None = None) -> SentMessage:
+        if self.errors:
+            raise self.errors.pop(0)
+        self.voices.append((chat_id, voice, caption))
+        self.sent.append((chat_id, f"voice:{caption or ''}"))
         return SentMessage(len(self.sent))
 
 
@@ -169,6 +177,22 @@ async def test_the_sender_survives_an_error_that_is_no_telegram_error(database: 
     assert [text for _, text in bot.sent] == ["one", "two", "three"]
     assert pending_rows(database) == []
     assert "OperationalError" in caplog.text and "database is locked" not in caplog.text  # the type, not the text
+
+
+async def test_a_voice_message_goes_as_a_voice_in_its_place_in_the_chats_order(database: Database) -> None:
+    bot = ScriptedBot(errors=[NetworkError("Bad Gateway")])
+    queue(database, "question")
+    with database.session() as session:
+        enqueue_voice(session, "7", b"OggS-audio", "caption", conversation_id="telegram:7")
+    queue(database, "next")
+
+    async def work(_: Sender) -> None:
+        await until(lambda: len(bot.sent) == 3, "all three sent")
+
+    await run_sender(database, bot, work)
+    assert [text for _, text in bot.sent] == ["question", "voice:caption", "next"]
+    assert bot.voices == [("7", b"OggS-audio", "caption")]
+    assert pending_rows(database) == []
 
 
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # RetryAfter's own, in PTB 22
