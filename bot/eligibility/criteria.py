@@ -21,6 +21,7 @@ from .model import (
     STATUS_CODES,
     STATUS_LABELS_DE,
     STATUS_UNKNOWN,
+    STATUSES_AFTER_OWN_MIGRATION,
     UNKNOWN,
     FieldSpec,
     ReadOnlyDict,
@@ -333,6 +334,9 @@ class MigrationCriterion(Criterion):
         if arrival_state in (EXACT, PARTIAL):
             return Verdict(MET, f"Einreisedatum angegeben: eigene Zuwanderung.{_quote(self.wording)}",
                            m.MIGRATION_MET)
+        if status in STATUSES_AFTER_OWN_MIGRATION:
+            return Verdict(MET, f"{STATUS_LABELS_DE[status]}: gibt es nur nach eigener Einreise, eigene "
+                                f"Zuwanderung anzunehmen.{_quote(self.wording)}", m.MIGRATION_MET)
         if not self.first_only and status in STATUS_CODES and status != "german_citizen":
             return Verdict(MET, f"{STATUS_LABELS_DE[status]}: ausländische Staatsangehörigkeit, "
                                 f"Einwanderungsgeschichte anzunehmen.{_quote(self.wording)}", m.MIGRATION_MET)

@@ -177,9 +177,9 @@ class Catalog:
         facts = derive_facts(profile, as_of, self.safe_countries, self.free_movement)
         results = [p.evaluate(facts) for p in programmes]
         referral_results = [r.evaluate(facts) for r in referrals]
-        # Referrals are offered only when no programme fits (a pre-screening, never a refusal).
-        fits = any(r["outcome"] == ELIGIBLE for r in results)
-        suggested = [] if fits else [r["id"] for r in referral_results if r["outcome"] != NOT_ELIGIBLE]
+        # Every advice service the person may use is named, also beside a fitting programme: a
+        # pre-screening decides nothing, and the person should know all the doors open to them.
+        suggested = [r["id"] for r in referral_results if r["outcome"] != NOT_ELIGIBLE]
         return {"as_of": as_of.isoformat(), "programmes": results, "referrals": suggested,
                 "referral_details": referral_results, "facts": facts_summary(facts)}
 

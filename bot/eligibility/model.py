@@ -34,6 +34,13 @@ STATUS_LABELS_DE: Mapping[str, str] = {
     "german_citizen": "deutsche Staatsangehörigkeit",
 }
 STATUS_CODES = frozenset(STATUS_LABELS_DE)
+# Statuses that exist only for people who came to Germany themselves: asylum seekers, tolerated
+# people and those granted protection [I] (issue 14). They establish the person's own migration
+# even without an arrival date.
+STATUSES_AFTER_OWN_MIGRATION = frozenset({
+    "gestattung", "duldung", "duldung_ausbildung", "duldung_beschaeftigung", "duldung_ungeklaerte_identitaet",
+    "ae_schutz", "ae_abschiebungsverbot", "ae_24",
+})
 # The person's own "I don't know" is a code of its own and always yields `unknown`.
 STATUS_UNKNOWN = "unknown"
 
