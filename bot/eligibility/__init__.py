@@ -14,7 +14,7 @@ from threading import Lock
 from .engine import Catalog
 from .loader import DEFAULT_DIR, load_catalog
 from .messages import localize_result
-from .model import CatalogError, Problem
+from .model import CatalogError, EligibilityResult, Problem
 from .validate import validate_dir
 
 __all__ = [
@@ -44,7 +44,7 @@ def default_catalog() -> Catalog:
 
 
 def evaluate(profile: dict, as_of: date | None = None, programme_ids: list[str] | None = None, *,
-             referral_ids: list[str] | None = None, catalog: Catalog | None = None) -> dict:
+             referral_ids: list[str] | None = None, catalog: Catalog | None = None) -> EligibilityResult:
     """Pre-screen an intake record against programmes (default: all) on `as_of` (default: today).
 
     Unknown ids raise KeyError. A malformed profile never raises: facts that cannot be
