@@ -75,14 +75,14 @@ class Person:
 
 
 class Conversations:
-    def __init__(self, settings: Settings, rasa: RasaClient, wait_for_rasa: bool = False) -> None:
-        """`wait_for_rasa`: when Rasa or the action server cannot answer, raise `AnswerLater` (the
-        Telegram gateway keeps the message and tries again) instead of apologising."""
+    def __init__(self, settings: Settings, rasa: RasaClient, database: Database, wait_for_rasa: bool = False) -> None:
+        """`database`: the process's one (the gateway's, the console's). `wait_for_rasa`: when Rasa or
+        the action server cannot answer, raise `AnswerLater` (the Telegram gateway keeps the message
+        and tries again) instead of apologising."""
         self.settings = settings
         self.rasa = rasa
         self.wait_for_rasa = wait_for_rasa
         self.deployment: Deployment = load_deployment(settings.deployment_file)
-        database = Database(settings.app_database_url)
         self.seen = LastSeen(database)
         self.cases = CaseDesk(database, self.deployment, settings.web_url)
         self.privacy = PrivacyChoices(self, database)

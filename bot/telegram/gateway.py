@@ -65,7 +65,7 @@ class Gateway:
         self.settings = settings
         self.database = Database(settings.app_database_url, commits_wait_for_disk=False)
         self.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
-        self.conversations = Conversations(settings, self.rasa, wait_for_rasa=True)
+        self.conversations = Conversations(settings, self.rasa, self.database, wait_for_rasa=True)
         self.metrics = GatewayMetrics(self.database)
         self.conversations.crisis.on_alert = self.metrics.crisis_alerts.inc
         # Every update is stored first, then handled here one at a time per chat (inbound.py), so

@@ -123,7 +123,7 @@ def _run(coroutine):
 
 async def _turns(settings: Settings, rasa: FakeRasa, *steps: tuple[str, str]):
     client = RasaClient(rasa.url)
-    conversations = Conversations(settings, client)
+    conversations = Conversations(settings, client, Database(settings.app_database_url))
     person = Person(PERSON, "telegram", "de")
     try:
         return [await (conversations.text(person, arg) if kind == "text" else conversations.command(person, arg))

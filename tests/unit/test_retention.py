@@ -132,7 +132,8 @@ def test_the_privacy_notice_states_the_configured_periods(tmp_path: Path) -> Non
     async def privacy() -> str:
         client = RasaClient(rasa.url)
         try:
-            return (await Conversations(settings, client).command(Person("console:1", "console"), "privacy"))[0].text
+            conversations = Conversations(settings, client, Database(settings.app_database_url))
+            return (await conversations.command(Person("console:1", "console"), "privacy"))[0].text
         finally:
             await client.close()
 
