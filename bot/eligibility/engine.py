@@ -117,7 +117,7 @@ def _modules_reason(modules: list[ModuleResult]) -> Reason:
                   person_args={})
 
 
-class Catalog:
+class ProgrammeRules:
     """All programmes, referral services and reference tables, compiled."""
 
     def __init__(self, programmes: Iterable[Programme], tables: dict[str, ReferenceTable]):

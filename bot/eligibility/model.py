@@ -198,10 +198,10 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class CatalogError(Exception):
+class RulesError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("invalid programme catalog:\n" + "\n".join(f"  - {p}" for p in problems))
+        super().__init__("invalid programme rules:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ class FundingRoundCriterion:
         self.rounds = tuple(sorted(rounds, key=lambda r: r.valid_from))
         self.after_last = after_last
         self.region = region
-        # Fixed for the life of the catalog: which rounds serve each part of the region, and how each is named.
+        # Fixed for the life of the rules: which rounds serve each part of the region, and how each is named.
         self._serving = {prefix: [r for r in self.rounds if r.serves(prefix)] for prefix in region.prefixes}
         # Parts of the region served by the same rounds get the same answer: with the place unknown,
         # one part of each kind is asked (KIM names every district of NRW, served alike).
