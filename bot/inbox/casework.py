@@ -52,7 +52,7 @@ class Refused(ValueError):
 
 
 @dataclass(frozen=True)
-class Filters:
+class CaseFilters:
     state: str = ""
     programme: str = ""
     municipality: str = ""
@@ -107,7 +107,7 @@ class Casework:
             raise Forbidden
         return case
 
-    def list(self, account: Account, filters: Filters, page: int = 1) -> CasePage:
+    def list(self, account: Account, filters: CaseFilters, page: int = 1) -> CasePage:
         """One page of the matching cases (PAGE_SIZE a page), and whether there are more."""
         if not self.may_see_cases(account):
             raise Forbidden

@@ -35,8 +35,8 @@ from bot.inbox.casework import (
     STATE_LABELS,
     STATES,
     TRANSITIONS,
+    CaseFilters,
     Casework,
-    Filters,
     Forbidden,
     NotFound,
     Refused,
@@ -212,7 +212,7 @@ async def home(inbox: Inbox, request: Request) -> Response:
 async def case_list(inbox: Inbox, request: Request) -> Response:
     account: Account = request.state.account
     params = request.query_params
-    filters = Filters(state=params.get("state", "open"), programme=params.get("programme", ""),
+    filters = CaseFilters(state=params.get("state", "open"), programme=params.get("programme", ""),
                       municipality=params.get("municipality", ""), language=params.get("language", ""),
                       age_group=params.get("age", ""), search=params.get("q", "")[:64])
     try:

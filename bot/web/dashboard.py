@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.stats.export import aggregates_csv, aggregates_xlsx, cases_csv
-from bot.stats.report import Filters, Statistics
+from bot.stats.report import ReportFilters, Statistics
 from bot.stats.tables import Table, tables
 from bot.web.app import Inbox, signed_in
 from bot.web.charts import bars, lines
@@ -30,9 +30,9 @@ class Panel:
     folded: bool = False  # long tables (one row a day) start folded
 
 
-def filters_of(inbox: Inbox, request: Request) -> Filters:
+def filters_of(inbox: Inbox, request: Request) -> ReportFilters:
     """The filters from the query string; anything unknown or malformed falls back to the default."""
-    params, default = request.query_params, Filters.default()
+    params, default = request.query_params, ReportFilters.default()
 
     def day(name: str, fallback: datetime.date) -> datetime.date:
         try:
@@ -42,7 +42,7 @@ def filters_of(inbox: Inbox, request: Request) -> Filters:
 
     date_from, date_to = day("from", default.date_from), day("to", default.date_to)
     deployment = inbox.deployment
-    return Filters(
+    return ReportFilters(
         min(date_from, date_to), max(date_from, date_to),
         team=params.get("team", "") if deployment.team(params.get("team", "")) else "",
         programme=params.get("programme", "") if params.get("programme") in deployment.programmes else "",
@@ -64,7 +64,7 @@ async def _refuse(inbox: Inbox, request: Request, message: str) -> Response:
     return inbox.page(request, "error.html", 403, message=message)
 
 
-async def _figures(inbox: Inbox, request: Request) -> tuple[Filters, list[Table]]:
+async def _figures(inbox: Inbox, request: Request) -> tuple[ReportFilters, list[Table]]:
     filters = filters_of(inbox, request)
     report = await inbox.run(Statistics(inbox.database, inbox.deployment).report, filters)
     return filters, tables(report, inbox.deployment)

@@ -16,7 +16,7 @@ from bot.handoff.cases import CaseDesk, Urgency
 from bot.handoff.crisis import CrisisAlerts
 from bot.handoff.packet import Packet
 from bot.inbox.accounts import Account
-from bot.inbox.casework import Casework, Filters
+from bot.inbox.casework import CaseFilters, Casework
 from bot.rasa_client import RasaClient
 from bot.safety import CrisisSignal
 
@@ -114,5 +114,5 @@ def test_open_urgent_cases_head_the_inbox(database: Database) -> None:
     for number, urgency in ((1, None), (2, Urgency("medical", "help")), (3, None)):
         desk.open_case(conversation_id=f"telegram:{number}", channel="telegram", reason="requested", language="en",
                        first_name=None, municipality_ags=None, team=team, packet_for=lambda _: packet, urgency=urgency)
-    listed = Casework(database, DEPLOYMENT).list(Account("anna", "Anna", "staff"), Filters(state="open"))
+    listed = Casework(database, DEPLOYMENT).list(Account("anna", "Anna", "staff"), CaseFilters(state="open"))
     assert [c.conversation_id for c in listed.cases] == ["telegram:2", "telegram:3", "telegram:1"]
