@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.db.case_states import CaseState
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -143,7 +145,7 @@ class Case(Base):
     conversation_id: Mapped[str] = mapped_column(String(128), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     team: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), default="new")
+    state: Mapped[str] = mapped_column(String(16), default=CaseState.new)
     reason: Mapped[str] = mapped_column(String(16))  # intake_complete | requested | crisis
     # A person in danger: the case heads its team's list until staff close it.
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Case, CaseMessage, Database, Intake
+from bot.db.case_states import OPEN_STATES, CaseState
 from bot.db.models import utcnow
 from bot.deployment import Deployment, Team
 from bot.handoff.outbox import enqueue
@@ -18,7 +19,6 @@ from bot.handoff.packet import Packet
 
 # Crockford's base32 without 0/1: nothing to confuse on the phone (O/0, I/1/L).
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-OPEN_STATES = ("new", "claimed", "contacted", "not_reached", "accepted", "referred")
 # How the staff chat names the danger in an urgent case's headline.
 CRISIS_LABELS = {
     "suicide": "Suizidgedanken oder Selbstverletzung",
@@ -98,7 +98,7 @@ class CaseDesk:
                 reference = self._unused_reference(session)
                 packet = packet_for(reference)
                 case = Case(reference=reference, conversation_id=conversation_id, channel=channel, team=team.id,
-                            state="new", reason=reason, language=language, relay_open=True)
+                            state=CaseState.new, reason=reason, language=language, relay_open=True)
                 session.add(case)
             else:
                 packet = packet_for(case.reference)

@@ -15,6 +15,7 @@ from sqlalchemy import String, and_, case, cast, distinct, func, or_, select, tr
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.db import Case, Conversation, Database, Intake, IntakeStats, Reminder
+from bot.db.case_states import CaseState
 from bot.deployment import Deployment
 from bot.stats.facts import NOT_COUNTED, refresh
 
@@ -233,7 +234,7 @@ class Statistics:
             first_message = session.scalar(select(func.count()).select_from(Conversation).where(
                 Conversation.last_seen_at >= start, Conversation.last_seen_at < end))
         contacted = sum(t.contacted for t in report.contact_times)
-        accepted = session.scalar(select(func.count()).where(self.case_conditions(filters), Case.state == "accepted"))
+        accepted = session.scalar(select(func.count()).where(self.case_conditions(filters), Case.state == CaseState.accepted))
         return [("first_message", first_message), ("consent", consented), ("profile_complete", complete),
                 ("eligible", eligible), ("handed_off", handed_off), ("first_contact", contacted),
                 ("accepted", accepted)]

@@ -25,6 +25,7 @@ from starlette.templating import Jinja2Templates
 
 from bot.config import Settings
 from bot.db import Case, Database
+from bot.db.case_states import TRANSITIONS, CaseState
 from bot.deployment import load_deployment
 from bot.handoff.outbox import enqueue, telegram_chat_of
 from bot.i18n import SUPPORTED_LANGUAGES, language_name
@@ -32,9 +33,6 @@ from bot.inbox.accounts import Account, Accounts, LoginRefused, login_key
 from bot.inbox.audit import AuditLog, AuditQuery
 from bot.inbox.casework import (
     AGE_GROUPS,
-    STATE_LABELS,
-    STATES,
-    TRANSITIONS,
     CaseFilters,
     Casework,
     Forbidden,
@@ -89,8 +87,9 @@ class Inbox:
         self.eraser = Eraser(database, settings.tracker_database_url)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.filters["local"] = local_time
+        self.templates.env.filters["state_label"] = lambda state: CaseState(state).label
         self.templates.env.globals.update(
-            state_labels=STATE_LABELS, language_name=lambda code: language_name(code, "de"),
+            CaseState=CaseState, language_name=lambda code: language_name(code, "de"),
             deployment=self.deployment, csrf_field=CSRF_FIELD,
             # the filters' choices, as (value, text) for templates/_macros.html
             programme_options=[(p, p) for p in self.deployment.programmes],
@@ -224,7 +223,7 @@ async def case_list(inbox: Inbox, request: Request) -> Response:
     # The same filters on the other pages.
     query = {key: value for key, value in params.items() if key != "page"}
     return inbox.page(request, "cases.html", cases=page.cases, page=page, page_query=query, filters=filters,
-                      states=STATES, notice=request.session.pop("notice", None))
+                      states=list(CaseState), notice=request.session.pop("notice", None))
 
 
 @signed_in
@@ -237,7 +236,7 @@ async def case_page(inbox: Inbox, request: Request) -> Response:
     history = await inbox.run(inbox.audit.search, AuditQuery(case_id=case_id), CASE_HISTORY)
     return inbox.page(request, "case.html", view=view, case=view.case, entries=timeline(events, view.messages, view.undelivered),
                       history=history,
-                      bot_unreachable=events is None, transitions=TRANSITIONS[view.case.state],
+                      bot_unreachable=events is None, transitions=TRANSITIONS[CaseState(view.case.state)],
                       members=inbox.casework.team_members(view.case), team=inbox.deployment.team(view.case.team),
                       phrases=inbox.casework.phrases(),
                       error=request.session.pop("refused", None))

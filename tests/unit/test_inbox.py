@@ -224,8 +224,10 @@ def test_case_states_follow_their_order_and_replies_are_queued(settings: Setting
     casework = Casework(database, load_deployment(settings.deployment_file))
     anna = Accounts(database).active("anna")
     case_id = open_case(settings, "telegram:77", MOERS)
-    with pytest.raises(Refused):
+    with pytest.raises(Refused, match="nicht zu „aufgenommen“"):
         casework.set_state(anna, case_id, "accepted")  # not before contact
+    with pytest.raises(Refused, match="gibt es nicht"):
+        casework.set_state(anna, case_id, "CaseState.closed")  # a form can send any text
     with pytest.raises(Refused):
         casework.assign(anna, case_id, "bert")  # not in the case's team
     casework.reply(anna, case_id, "Hallo Amal, ich bin Anna.")
@@ -238,6 +240,8 @@ def test_case_states_follow_their_order_and_replies_are_queued(settings: Setting
     casework.set_state(anna, case_id, "accepted")
     case, relay_ended = casework.set_state(anna, case_id, "closed")
     assert relay_ended and not case.relay_open and case.closed_at
+    with database.session() as session:  # stored as the plain word, which exports and statistics read
+        assert session.scalar(select(Case.state).where(Case.id == case_id)) == "closed"
     with pytest.raises(Refused):
         casework.reply(anna, case_id, "noch da?")
 
