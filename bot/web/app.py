@@ -35,6 +35,7 @@ from bot.inbox.casework import (
     STATE_LABELS,
     STATES,
     TRANSITIONS,
+    CaseView,
     Casework,
     Filters,
     Forbidden,
@@ -54,7 +55,7 @@ from bot.web.security import (
     csrf_valid,
     session_secret,
 )
-from bot.web.timeline import timeline
+from bot.web.timeline import Entry, timeline
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -235,7 +236,7 @@ async def case_page(inbox: Inbox, request: Request) -> Response:
     events = await inbox.rasa.events(view.case.conversation_id)
     await inbox.run(inbox.audit.record, account.login, "view_case", case_id)
     history = await inbox.run(inbox.audit.search, AuditQuery(case_id=case_id), CASE_HISTORY)
-    return inbox.page(request, "case.html", view=view, case=view.case, entries=timeline(events, view.messages, view.undelivered),
+    return inbox.page(request, "case.html", view=view, case=view.case, entries=case_timeline_of(view, events),
                       history=history,
                       bot_unreachable=events is None, transitions=TRANSITIONS[view.case.state],
                       members=inbox.casework.team_members(view.case), team=inbox.deployment.team(view.case.team),
@@ -249,7 +250,22 @@ async def case_timeline(inbox: Inbox, request: Request) -> Response:
     account: Account = request.state.account
     view = await inbox.run(inbox.casework.view, account, request.path_params["case_id"])
     events = await inbox.rasa.events(view.case.conversation_id)
-    return inbox.page(request, "_timeline.html", entries=timeline(events, view.messages, view.undelivered))
+    return inbox.page(request, "_timeline.html", entries=case_timeline_of(view, events))
+
+
+def case_timeline_of(view: CaseView, events: list[dict[str, Any]] | None) -> list[Entry]:
+    return timeline(events, view.messages, view.undelivered, view.voices, view.case.id)
+
+
+@signed_in_background
+async def case_voice(inbox: Inbox, request: Request) -> Response:
+    """A voice message of the person, for the case page's <audio>: audited like a view of the
+    case, never cached (Cache-Control: no-store comes with every response, bot/web/security.py)."""
+    account: Account = request.state.account
+    case_id = request.path_params["case_id"]
+    mime_type, audio = await inbox.run(inbox.casework.voice, account, case_id, request.path_params["voice_id"])
+    await inbox.run(inbox.audit.record, account.login, "play_voice", case_id, str(request.path_params["voice_id"]))
+    return Response(audio, media_type=mime_type)
 
 
 def _back(case_id: str) -> Response:
@@ -388,6 +404,7 @@ def build_app(settings: Settings, extra_routes: list[Route] | None = None) -> St
         Route("/cases", case_list),
         Route("/cases/{case_id}", case_page),
         Route("/cases/{case_id}/timeline", case_timeline),
+        Route("/cases/{case_id}/voice/{voice_id:int}", case_voice),
         *(Route(f"/cases/{{case_id}}/{action}", case_change(action), methods=["POST"])
           for action in ("claim", "assign", "state", "note", "reply", "phrase", "handback")),
         Route("/cases/{case_id}/forget", forget_person, methods=["POST"]),
