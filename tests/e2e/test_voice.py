@@ -2,6 +2,7 @@
 cannot listen and offers a person; during a relay the voice reaches the case and the team's chat."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -60,3 +61,33 @@ def test_a_voice_message_that_is_no_audio_is_refused_kindly_and_the_team_told(ha
     with Database(harness.settings.app_database_url).session() as session:
         assert session.scalars(select(CaseVoice).where(CaseVoice.case_id == case.id)).all() == []
         assert "kein audio/ogg" in session.scalars(select(CaseNote.text).where(CaseNote.case_id == case.id)).one()
+
+
+def test_a_failed_download_is_tried_again_and_the_voice_still_arrives(harness: Harness) -> None:
+    user = harness.user(language_code="tr")
+    user.say("/human")
+    case = case_of(harness, user)
+    calls_before = len(harness.telegram.calls_of("getFile"))
+    harness.telegram.fail("getFile", "502", times=2)
+
+    message_id = user.write_voice(OGG, duration=2)
+    wait_for_reaction(harness, message_id, timeout=40.0)  # the stored update, worked on a third time
+    assert harness.telegram.wait_for_message(TEAM_CHATS["erstberatung"], f"🎤 {case.reference}").voice == OGG
+    assert len(harness.telegram.calls_of("getFile")) - calls_before == 3
+
+
+def test_delete_forgets_the_voice_and_takes_the_team_chats_copy_back(harness: Harness) -> None:
+    user = harness.user(language_code="ru")
+    user.say("/human")
+    case = case_of(harness, user)
+    message_id = user.write_voice(OGG)
+    wait_for_reaction(harness, message_id)
+    copy = harness.telegram.wait_for_message(TEAM_CHATS["erstberatung"], f"🎤 {case.reference}")
+
+    user.say("/delete")
+    deadline = time.monotonic() + 20.0
+    while not any(call.get("message_id") == copy.message_id for call in harness.telegram.calls_of("deleteMessage")):
+        assert time.monotonic() < deadline, "the voice message's copy in the team chat was not deleted"
+        time.sleep(0.05)
+    with Database(harness.settings.app_database_url).session() as session:
+        assert session.scalars(select(CaseVoice).where(CaseVoice.conversation_id == case.conversation_id)).all() == []
