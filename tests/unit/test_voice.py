@@ -8,19 +8,24 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from telegram import Audio
 from telegram import Voice as TelegramVoice
 from telegram.error import NetworkError
 
-from bot.db import CaseNote, CaseVoice, Database
+from bot.conversation import Conversations, Person
+from bot.db import Case, CaseNote, CaseVoice, Database
 from bot.deployment import load_deployment
 from bot.handoff.cases import CaseDesk
 from bot.handoff.outbox import Outbox
 from bot.handoff.packet import Packet
 from bot.handoff.voice import Voice, VoiceDesk, VoiceRefused, check_audio, check_declared
+from bot.i18n import localise
+from bot.messages import response_catalog
+from bot.rasa_client import RasaClient, Reply
 from bot.telegram.inbound import MAX_FAILED_ATTEMPTS, attempts_before
 from bot.telegram.voice import download_voice
+from tests.unit.fake_rasa import FakeRasa
 from tests.unit.privacy_helpers import STAFF_CHAT, make_settings
 
 OGG = (Path(__file__).parent.parent / "fixtures" / "voice.ogg").read_bytes()
@@ -127,3 +132,36 @@ def test_a_kept_voice_message_goes_to_the_case_and_the_team_chat(tmp_path: Path,
     assert voice.document == OGG and voice.text.startswith(f"🎤 {opened.reference} · Amal: Sprachnachricht (1:15)")
     assert voice.is_staff_notice  # remembered when sent, so forgetting the person deletes it
     assert any("nicht annehmen" in m.text for m in to_team if not m.voice)
+
+
+def test_after_a_hand_back_the_voice_still_reaches_the_team_and_the_person_is_told(
+        tmp_path: Path, database_url: str) -> None:
+    rasa = FakeRasa()
+    rasa.start()
+    try:
+        settings = make_settings(tmp_path, database_url, rasa_url=rasa.url)
+        rasa.slots = {"language": "fr"}
+        database = Database(settings.app_database_url)
+        deployment = load_deployment(settings.deployment_file)
+        opened = CaseDesk(database, deployment, settings.web_url).open_case(
+            conversation_id="telegram:43", channel="telegram", reason="requested", language="fr", first_name=None,
+            municipality_ags=None, team=deployment.team("t"), packet_for=lambda ref: Packet(ref, ref, 30, []))
+        with database.session() as session:  # handed back to the bot, the case still open
+            session.execute(update(Case).where(Case.id == opened.id).values(relay_open=False))
+
+        async def turn() -> list[Reply]:
+            client = RasaClient(rasa.url)
+            try:
+                async def fetch() -> Voice:
+                    return Voice(OGG, "audio/ogg", 2)
+                return await Conversations(settings, client).voice(Person("telegram:43", "telegram", "fr"), fetch)
+            finally:
+                await client.close()
+
+        reaction, told = asyncio.run(turn())
+    finally:
+        rasa.stop()
+    assert reaction.reaction == "✍"
+    assert told.text == localise(response_catalog().get("voice_passed_to_team").text, "fr")
+    with database.session() as session:
+        assert session.scalars(select(CaseVoice.case_id)).all() == [opened.id]
