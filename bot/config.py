@@ -102,6 +102,9 @@ class Settings:
     # last message, once per entry; never at night in this time zone (bot/reminders/).
     reminder_after_hours: tuple[float, ...] = field(default_factory=_reminder_hours)
     timezone: str = field(default_factory=lambda: _env("LOTSE_TIMEZONE", "Europe/Berlin"))
+    # The largest voice message taken for the team (Telegram lets bots download up to 20 MB);
+    # a larger one is refused kindly and the team is told that one came.
+    voice_max_bytes: int = field(default_factory=lambda: int(float(_env("LOTSE_VOICE_MAX_MB", "10")) * 1024 * 1024))
     # Tests only: a file holding the time (ISO 8601) the reminders take as now.
     clock_file: str = field(default_factory=lambda: os.environ.get("LOTSE_CLOCK_FILE", "").strip())
 

@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.db import Database, Intake
 from bot.db.last_seen import LastSeen
 from bot.deployment import Deployment, load_deployment
 from bot.handoff.cases import CaseDesk
+from bot.handoff.voice import Voice, VoiceDesk, VoiceRefused
 from bot.i18n import conversation_language, format_date_for
 from bot.messages import render
 from bot.privacy import Eraser
@@ -85,6 +87,7 @@ class Conversations:
         self.deployment: Deployment = load_deployment(settings.deployment_file)
         self.seen = LastSeen(database)
         self.cases = CaseDesk(database, self.deployment, settings.web_url)
+        self.voices = VoiceDesk(database, settings.web_url)
         self.privacy = PrivacyChoices(self, database)
         self.database = database
         self.eraser = Eraser(database, settings.tracker_database_url)
@@ -170,6 +173,25 @@ class Conversations:
             await asyncio.to_thread(self.cases.relay_from_person, case, text.strip())
         await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
         return [Reply(text="", reaction=RELAYED_REACTION)]
+
+    async def voice(self, person: Person, fetch: Callable[[], Awaitable[Voice]]) -> list[Reply]:
+        """A voice message. The bot cannot listen (decision 21); the team can: with an open case
+        it goes to them (`fetch` downloads it), else the person hears how to go on."""
+        case = await asyncio.to_thread(self.cases.open_case_of, person.conversation_id)
+        if case is None:
+            # "Talk to a person now" is a button; the open question follows with its own.
+            return [await self.notice(person, "voice_not_understood"), *await self._to_rasa(person, "/repeat")]
+        await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
+        try:
+            voice = await fetch()
+        except VoiceRefused as refused:
+            await asyncio.to_thread(self.voices.refused, case, refused.reason)
+            return [await self.notice(person, "voice_refused")]
+        await asyncio.to_thread(self.voices.keep, case, voice)
+        if case.relay_open:
+            return [Reply(text="", reaction=RELAYED_REACTION)]
+        # Handed back to the bot: the person talks to the bot again, and must know who listens.
+        return [Reply(text="", reaction=RELAYED_REACTION), await self.notice(person, "voice_passed_to_team")]
 
     async def text(self, person: Person, text: str) -> list[Reply]:
         # Before anything else: a person in danger gets help, and the message is no answer.

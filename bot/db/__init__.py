@@ -8,6 +8,7 @@ from bot.db.models import (
     Case,
     CaseMessage,
     CaseNote,
+    CaseVoice,
     Conversation,
     CrisisAlert,
     InboundUpdate,
@@ -23,7 +24,7 @@ from bot.db.models import (
 from bot.db.session import Database, migrate
 
 __all__ = [
-    "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "Conversation", "CrisisAlert", "Database",
+    "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "CaseVoice", "Conversation", "CrisisAlert", "Database",
     "InboundUpdate", "Intake", "IntakeStats", "LoginAttempt", "OutboxMessage", "Reminder", "Staff", "StaffNotice",
     "StaffSession", "migrate",
 ]

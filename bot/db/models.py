@@ -206,6 +206,24 @@ class CaseMessage(Base):
     delivered_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class CaseVoice(Base):
+    """A voice message the person sent to the team (bot/handoff/voice.py): the audio as Telegram
+    gave it, kept with the case, played on its page, deleted with it. No transcript: decision 21."""
+
+    __tablename__ = "case_voice_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    # Whose voice: forgetting the person finds the rows by it, like every table of theirs.
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    mime_type: Mapped[str] = mapped_column(String(32))
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)  # as Telegram says
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    # Loaded only to be played: a case page lists the messages without their audio.
+    audio: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class CaseNote(Base):
     """An internal note: staff only, never sent to the person."""
 

@@ -58,6 +58,8 @@ class RelayCase:
     reference: str
     first_name: str | None
     staff_chat_id: str
+    conversation_id: str = ""
+    relay_open: bool = True  # False: an open case, handed back to the bot
 
 
 @dataclass(frozen=True)
@@ -155,12 +157,18 @@ class CaseDesk:
 
     def relay_case(self, conversation_id: str) -> RelayCase | None:
         """The case that takes the person's messages now, if any."""
+        case = self.open_case_of(conversation_id)
+        return case if case is not None and case.relay_open else None
+
+    def open_case_of(self, conversation_id: str) -> RelayCase | None:
+        """The person's open case, its relay open or not (a voice message goes to it either way)."""
         with self.database.session() as session:
             case = self._open_case(session, conversation_id)
-            if case is None or not case.relay_open:
+            if case is None:
                 return None
             team = self.deployment.team(case.team)
-            return RelayCase(case.id, case.reference, case.first_name, team.staff_chat_id if team else "")
+            return RelayCase(case.id, case.reference, case.first_name, team.staff_chat_id if team else "",
+                             case.conversation_id, case.relay_open)
 
     def relay_from_person(self, case: RelayCase, text: str) -> None:
         """Keep the message with the case and pass it to the team's chat."""

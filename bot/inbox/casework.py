@@ -11,7 +11,7 @@ from sqlalchemy import String, and_, cast, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from bot.db import Case, CaseMessage, CaseNote, Database, Intake, OutboxMessage
+from bot.db import Case, CaseMessage, CaseNote, CaseVoice, Database, Intake, OutboxMessage
 from bot.db.case_states import CaseState
 from bot.db.models import utcnow
 from bot.deployment import Deployment
@@ -67,6 +67,7 @@ class CaseView:
     messages: list[CaseMessage] = field(default_factory=list)
     notes: list[CaseNote] = field(default_factory=list)
     undelivered: list[OutboxMessage] = field(default_factory=list)  # Telegram finally did not take these
+    voices: list[CaseVoice] = field(default_factory=list)  # the person's voice messages, without their audio
 
 
 class Casework:
@@ -133,7 +134,18 @@ class Casework:
             messages = list(session.scalars(select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)))
             notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case_id).order_by(CaseNote.id)))
             failed = undelivered(session, case.conversation_id, [m.id for m in messages])
-            return CaseView(case, messages, notes, failed)
+            voices = list(session.scalars(select(CaseVoice).where(CaseVoice.case_id == case_id).order_by(CaseVoice.id)))
+            return CaseView(case, messages, notes, failed, voices)
+
+    def voice(self, account: Account, case_id: str, voice_id: int) -> tuple[str, bytes]:
+        """A voice message of the case, to play: its type and its audio."""
+        with self.database.session() as session:
+            self._check(account, session.get(Case, case_id))
+            row = session.execute(select(CaseVoice.mime_type, CaseVoice.audio)
+                                  .where(CaseVoice.id == voice_id, CaseVoice.case_id == case_id)).first()
+            if row is None:
+                raise NotFound
+            return row.mime_type, row.audio
 
     def team_members(self, case: Case) -> tuple[str, ...]:
         team = self.deployment.team(case.team)

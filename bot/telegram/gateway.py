@@ -35,6 +35,7 @@ from bot.telegram.inbound import DurableQueue, Inbound, retrying
 from bot.telegram.keyboards import payload_for
 from bot.telegram.metrics import GatewayMetrics
 from bot.telegram.sender import Sender, queue_replies
+from bot.telegram.voice import download_voice
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ class Gateway:
             CallbackQueryHandler(self.on_button),
             MessageHandler(private & new & filters.TEXT & ~filters.COMMAND, self.on_text),
             MessageHandler(private & new & filters.COMMAND, self.on_unknown_command),
+            MessageHandler(private & new & (filters.VOICE | filters.AUDIO), self.on_voice),
             MessageHandler(private & new & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.on_unsupported),
         ]
         self.application = application
@@ -215,6 +217,14 @@ class Gateway:
         with contextlib.suppress(Exception):
             await query.edit_message_text(f"{message.text}\n\n✓ {chosen}" if chosen else message.text)
         return chosen
+
+    async def on_voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        async with self._turn(update, context):
+            replies = await self.conversations.voice(
+                person_of(update), lambda: download_voice(context.bot, message, self.settings.voice_max_bytes))
+        await self._send(update, context, replies)
 
     async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with self._turn(update, context):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -19,12 +20,12 @@ from bot.db.case_states import TRANSITIONS, CaseState
 from bot.handoff.outbox import enqueue, telegram_chat_of
 from bot.inbox.accounts import Account
 from bot.inbox.audit import AuditQuery
-from bot.inbox.casework import CaseFilters, Refused
+from bot.inbox.casework import CaseFilters, CaseView, Refused
 from bot.messages import render
 from bot.rasa_client import RasaUnavailable, Reply
 from bot.web.auth import ADMIN_ROLES, Endpoint, requires_role, signed_in, signed_in_background
 from bot.web.services import InboxServices
-from bot.web.timeline import timeline
+from bot.web.timeline import Entry, timeline
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ async def case_page(services: InboxServices, request: Request) -> Response:
     await services.run(services.audit.record, account.login, "view_case", case_id)
     history = await services.run(services.audit.search, AuditQuery(case_id=case_id), CASE_HISTORY)
     return services.page(request, "case.html", view=view, case=view.case,
-                         entries=timeline(events, view.messages, view.undelivered), history=history,
+                         entries=case_timeline_of(view, events), history=history,
                          bot_unreachable=events is None, transitions=TRANSITIONS[CaseState(view.case.state)],
                          members=services.casework.team_members(view.case),
                          team=services.deployment.team(view.case.team), phrases=services.casework.phrases(),
@@ -78,7 +79,22 @@ async def case_timeline(services: InboxServices, request: Request) -> Response:
     account: Account = request.state.account
     view = await services.run(services.casework.view, account, request.path_params["case_id"])
     events = await services.rasa.events(view.case.conversation_id)
-    return services.page(request, "_timeline.html", entries=timeline(events, view.messages, view.undelivered))
+    return services.page(request, "_timeline.html", entries=case_timeline_of(view, events))
+
+
+def case_timeline_of(view: CaseView, events: list[dict[str, Any]] | None) -> list[Entry]:
+    return timeline(events, view.messages, view.undelivered, view.voices, view.case.id)
+
+
+@signed_in_background
+async def case_voice(services: InboxServices, request: Request) -> Response:
+    """A voice message of the person, for the case page's <audio>: audited like a view of the
+    case, never cached (Cache-Control: no-store comes with every response, bot/web/security.py)."""
+    account: Account = request.state.account
+    case_id = request.path_params["case_id"]
+    mime_type, audio = await services.run(services.casework.voice, account, case_id, request.path_params["voice_id"])
+    await services.run(services.audit.record, account.login, "play_voice", case_id, str(request.path_params["voice_id"]))
+    return Response(audio, media_type=mime_type)
 
 
 # --- changes: each takes the services, the account, the case and the form, and returns what the
@@ -215,6 +231,7 @@ ROUTES = [
     Route("/cases", case_list),
     Route("/cases/{case_id}", case_page),
     Route("/cases/{case_id}/timeline", case_timeline),
+    Route("/cases/{case_id}/voice/{voice_id:int}", case_voice),
     *(Route(f"/cases/{{case_id}}/{action}", case_change(action, change), methods=["POST"])
       for action, change in CASE_CHANGES.items()),
     Route("/cases/{case_id}/forget", forget_person, methods=["POST"]),
