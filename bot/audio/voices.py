@@ -5,7 +5,9 @@ Debian's espeak-ng 1.51 has no voice for Pashto (ps), Sorani (ckb), Tigrinya (ti
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
+from functools import cache
 
 VOICES: dict[str, str] = {
     "ar": "ar",
@@ -20,8 +22,15 @@ VOICES: dict[str, str] = {
 }
 
 
+@cache
+def tools_installed() -> bool:
+    """espeak-ng and opusenc are here (make audio-tools); without them nothing is synthesised."""
+    return shutil.which("espeak-ng") is not None and shutil.which("opusenc") is not None
+
+
 def has_voice(language: str) -> bool:
-    return language in VOICES
+    """Whether messages in `language` can be synthesised here (recordings aside)."""
+    return language in VOICES and tools_installed()
 
 
 def installed_voices() -> set[str]:
