@@ -130,3 +130,11 @@ def test_always_audio_is_forgotten_with_the_person(tmp_path: Path, database_url:
     assert always.get("telegram:5")
     forget_person(settings, "telegram:5", "person")
     assert not always.get("telegram:5")
+
+
+def test_without_espeak_ng_no_message_offers_a_voice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.audio import voices
+
+    monkeypatch.setattr(voices, "tools_installed", lambda: False)
+    speaker = Speaker(tmp_path / "cache", tmp_path / "locales")
+    assert not speaker.can_speak("de", localise(QUESTION, "de")) and speaker.audio("de", QUESTION) is None
