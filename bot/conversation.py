@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from bot.audio.listening import AlwaysAudio, chosen_always, is_always_choice
+from bot.audio.voices import has_voice
 from bot.config import Settings
 from bot.crisis_response import PAYLOADS as CRISIS_PAYLOADS
 from bot.crisis_response import CrisisResponse
@@ -41,7 +43,8 @@ RELAYED_REACTION = "✍"  # on the person's message: "passed on to the team"
 _LEADING_COMMAND = re.compile(r"^[\s/]+")
 
 # Commands a person can send at any moment, and what Rasa hears for them.
-# /status, /privacy, /delete, /mydata and /stop (no more reminders) are answered here, without Rasa.
+# /status, /privacy, /delete, /mydata, /stop (no more reminders) and /listen (questions read
+# aloud, bot/audio/) are answered here; /listen asks Rasa for the open question again.
 COMMANDS = {
     "start": "/greet",
     "language": "/change_language",
@@ -94,6 +97,7 @@ class Conversations:
         self.crisis = CrisisResponse(self.deployment, database, self.cases, rasa)
         self.reminders = ReminderStore(database, settings.reminder_after_hours)
         self.clock = Clock(settings.clock_file)
+        self.always_audio = AlwaysAudio(database)
 
     async def language(self, person: Person) -> str:
         chosen = (await self.rasa.state(person.conversation_id)).get("slots", {}).get("language")
@@ -212,6 +216,8 @@ class Conversations:
         """A tap on a button; during a relay the team reads the button's title."""
         if is_privacy_choice(payload):  # answered here, never by Rasa, nor relayed to the team
             return await self.privacy.choose(person, payload)
+        if is_always_choice(payload):  # a setting: answered here, never relayed
+            return await self.choose_always_audio(person, chosen_always(payload))
         if payload in CRISIS_PAYLOADS:
             replies, go_on = await self.crisis.answer(person.conversation_id, person.channel, payload,
                                                       await self.language(person))
@@ -236,6 +242,22 @@ class Conversations:
         await asyncio.to_thread(self.reminders.stop, person.conversation_id, self.clock.now())
         return [await self.notice(person, "reminders_stopped")]
 
+    async def listen(self, person: Person) -> list[Reply]:
+        """/listen: how to hear the messages, the choice to hear all of them, and the open
+        question again (the gateway sends this turn's messages read aloud)."""
+        if not has_voice(await self.language(person)):
+            return [await self.notice(person, "listen_no_voice")]
+        always = await asyncio.to_thread(self.always_audio.get, person.conversation_id)
+        offer = await self.notice(person, "listen_offer_off" if always else "listen_offer_on")
+        if await asyncio.to_thread(self.cases.relay_case, person.conversation_id):
+            return [offer]  # the team is there; no question to repeat
+        return [offer, *await self._to_rasa(person, "/repeat")]
+
+    async def choose_always_audio(self, person: Person, on: bool) -> list[Reply]:
+        await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)  # the row holds the choice
+        await asyncio.to_thread(self.always_audio.set, person.conversation_id, on)
+        return [await self.notice(person, "listen_always_on" if on else "listen_always_off")]
+
     async def command(self, person: Person, name: str) -> list[Reply]:
         await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
         if name == "privacy":
@@ -250,6 +272,8 @@ class Conversations:
             return [await self.status(person)]
         if name == "stop":
             return await self.stop_reminders(person)
+        if name == "listen":
+            return await self.listen(person)
         if await asyncio.to_thread(self.cases.relay_case, person.conversation_id):
             return [await self.notice(person, "relay_active")]
         return await self._to_rasa(person, COMMANDS.get(name, "/ask_help"))

@@ -128,6 +128,8 @@ class Conversation(Base):
     last_seen_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The person said /stop (or pressed "No more reminders"): no reminder is scheduled again.
     reminders_stopped_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The person asked (/listen) to hear every message read aloud (decision 20).
+    always_audio: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Case(Base):

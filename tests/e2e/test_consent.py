@@ -21,7 +21,8 @@ def texts(replies: list[BotMessage]) -> str:
 
 
 def titles(replies: list[BotMessage]) -> list[str]:
-    return [b["text"] for m in replies for b in m.buttons]
+    """The answers offered (🔊, which reads a message aloud, answers nothing)."""
+    return [b["text"] for m in replies for b in m.buttons if b["text"] != "🔊"]
 
 
 def consent_to_statistics(user: TelegramUser, statistics: str) -> list[BotMessage]:

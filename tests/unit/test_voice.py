@@ -154,7 +154,8 @@ def test_after_a_hand_back_the_voice_still_reaches_the_team_and_the_person_is_to
             try:
                 async def fetch() -> Voice:
                     return Voice(OGG, "audio/ogg", 2)
-                return await Conversations(settings, client).voice(Person("telegram:43", "telegram", "fr"), fetch)
+                conversations = Conversations(settings, client, Database(settings.app_database_url))
+                return await conversations.voice(Person("telegram:43", "telegram", "fr"), fetch)
             finally:
                 await client.close()
 
