@@ -16,13 +16,13 @@ from actions.questions import FORM_SLOTS, PENDING_ANSWER, QUESTION_BY_SLOT, has_
 from bot.intake.answers import UNANSWERED
 from bot.intake.fields import FIELD_SLOTS, summary
 from bot.intake.minors import too_young
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from bot.rasa_client import FORGET_SIGNAL
 
 
 def explanation_for(slot: Any) -> str:
     name = f"explain_{slot}"
-    return name if name in response_catalog() else "explain_generic"
+    return name if name in known_responses() else "explain_generic"
 
 
 class ActionSubmitIntake(Action):

@@ -17,7 +17,7 @@ from actions.answers import Answer
 from bot.deployment import Deployment
 from bot.i18n import SUPPORTED_LANGUAGES, localise
 from bot.intake.answers import SKIPPED
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from bot.parsing import AnswerError
 from bot.parsing.choices import parse_language
 from bot.parsing.countries import STATELESS, country_codes, parse_nationality
@@ -84,21 +84,21 @@ def _offered(value: Any, choices: Any) -> Any:
 
 def has_choices(slot: str) -> bool:
     """Whether the slot's question offers buttons to choose from (dates and names do not)."""
-    catalog = response_catalog()
+    responses = known_responses()
     asks = [f"ask_{slot}", f"ask_{slot}_duldung", f"ask_{slot}_permit"]
-    return any(name in catalog and (catalog.get(name).dynamic_buttons or any(
-        button.payload != "/dont_know" for button in catalog.get(name).buttons)) for name in asks)
+    return any(name in responses and (responses.get(name).dynamic_buttons or any(
+        button.payload != "/dont_know" for button in responses.get(name).buttons)) for name in asks)
 
 
 def option_values(response: str) -> set[str]:
     """The values of a question's fixed buttons."""
-    return {button.value for button in response_catalog().get(response).buttons if button.value is not None}
+    return {button.value for button in known_responses().get(response).buttons if button.value is not None}
 
 
 def option_titles(response: str, language: str) -> dict[str, list[str]]:
     """value → its button's title in the person's language, in English and in German."""
     titles: dict[str, list[str]] = {}
-    for button in response_catalog().get(response).buttons:
+    for button in known_responses().get(response).buttons:
         value = button.value
         if value is not None:
             titles.setdefault(value, []).extend({button.title, localise(button.title, language), localise(button.title, "de")})
@@ -119,7 +119,7 @@ def answers_directly(slot: str, text: str, language: str, today: datetime.date, 
     if _read(_classifier_for(slot, status), text).sure:
         return True
     response = f"ask_{slot}"
-    if response not in response_catalog():
+    if response not in known_responses():
         return False
     titles = option_titles(response, language)
     return bool(titles) and match_title(text, titles) is not None

@@ -17,7 +17,7 @@ from sanic.request import Request
 from actions.context import deployment, language_of
 from actions.metrics import ActionMetrics
 from bot.config import load_settings
-from bot.messages import render, response_catalog
+from bot.messages import known_responses, render
 from bot.parsing.understanding import answer_models
 
 logger = logging.getLogger(__name__)
@@ -45,14 +45,14 @@ def action_names() -> list[str]:
 def build_app() -> Sanic:
     app = create_app(ACTIONS, cors_origins=None)
     ActionMetrics(action_names()).install(app)
-    response_catalog()  # read the texts once, at start-up
+    known_responses()  # read the texts once, at start-up
     answer_models()  # and the answer classifiers (trained by `lotse train` when their examples change)
 
     @app.post("/nlg")
     async def nlg(request: Request) -> response.HTTPResponse:
         body = request.json or {}
         name = body.get("response")
-        if not isinstance(name, str) or name not in response_catalog():
+        if not isinstance(name, str) or name not in known_responses():
             logger.error("NLG request for an unknown response: %s", body.get("response"))
             return response.json({"error": "unknown response"}, status=404)
         return response.json(render_nlg_request(body))

@@ -43,7 +43,7 @@ from starlette.routing import Route
 from bot.config import PROJECT_ROOT, Settings
 from bot.db import migrate
 from bot.i18n import language_name, localise
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from bot.rasa_model import rasa_environment
 from tests.e2e.conftest import Harness, e2e_settings
 from tests.e2e.fake_telegram import BotMessage, FakeTelegram, free_port
@@ -261,7 +261,7 @@ class LoadRun(IntakeRun):
         return next((slot for slot, question in self.__dict__["_questions"] if question in text), None)
 
     async def run(self, turns: int) -> None:
-        done = localise(response_catalog().get("intake_complete").text, self.language, first_name=self.name)[:15]
+        done = localise(known_responses().get("intake_complete").text, self.language, first_name=self.name)[:15]
         self.user.is_turn_over = lambda replies: self.asked(replies) is not None or any(done in m.text for m in replies)
         replies = await self.say("/start")
         replies = await self.press(language_name(self.language), replies)

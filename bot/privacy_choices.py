@@ -15,7 +15,7 @@ from bot.db import Database
 from bot.i18n import localise
 from bot.intake.consent import OPTIONAL_PURPOSES
 from bot.intake.store import IntakeStore
-from bot.messages import render, response_catalog
+from bot.messages import known_responses, render
 from bot.rasa_client import RasaUnavailable, Reply
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class PrivacyChoices:
 
     @staticmethod
     def _text(name: str, language: str) -> str:
-        return localise(response_catalog().get(name).text, language)
+        return localise(known_responses().get(name).text, language)
 
     async def _consent(self, person: Person) -> dict[str, Any] | None:
         record = await asyncio.to_thread(self.store.get, person.conversation_id)

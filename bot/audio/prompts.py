@@ -13,7 +13,7 @@ from functools import cache
 from bot.deployment import Deployment
 from bot.i18n import localise
 from bot.i18n.text import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE, placeholder_names
-from bot.messages import render, response_catalog
+from bot.messages import known_responses, render
 
 _INVISIBLE = str.maketrans("", "", FIRST_STRONG_ISOLATE + POP_DIRECTIONAL_ISOLATE)
 
@@ -30,8 +30,8 @@ def script(text: str, choices: Iterable[str] = ()) -> str:
 
 @cache
 def _names_by_text(language: str) -> dict[str, str]:
-    catalog = response_catalog()
-    return {plain(localise(message.text, language)): name for name, message in catalog.messages.items()
+    responses = known_responses()
+    return {plain(localise(message.text, language)): name for name, message in responses.messages.items()
             if not placeholder_names(message.text)}
 
 
@@ -49,7 +49,7 @@ class Prompt:
 
 def prompts(language: str, deployment: Deployment) -> Iterator[Prompt]:
     """Every catalog message without placeholders, as it is read in `language`."""
-    for name, message in response_catalog().messages.items():
+    for name, message in known_responses().messages.items():
         if placeholder_names(message.text):
             continue  # filled in per person: synthesised when sent, never cached
         try:

@@ -14,7 +14,7 @@ from bot.eligibility.derived import age_on
 from bot.i18n import language_name, localise
 from bot.intake.answers import UNANSWERED
 from bot.intake.fields import FIELD_SLOTS, button_title, summary
-from bot.messages import response_catalog
+from bot.messages import known_responses
 
 STAFF_LANGUAGE = "de"
 REASONS = {
@@ -67,7 +67,7 @@ def _open_questions(slots: dict[str, Any]) -> list[str]:
             continue
         value = slots.get(field_slots[0])
         if value is None or value == "unknown":
-            label = localise(response_catalog().get(f"field_{field}").text, STAFF_LANGUAGE)
+            label = localise(known_responses().get(f"field_{field}").text, STAFF_LANGUAGE)
             labels.append(f"{label} ({'unbekannt' if value == 'unknown' else 'nicht erfragt'})")
     return labels
 

@@ -8,7 +8,7 @@ from typing import Any
 from bot.deployment import Deployment
 from bot.i18n import format_date_for, format_month_for, localise
 from bot.intake.answers import UNANSWERED
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from bot.parsing.countries import STATELESS, country_name
 from bot.parsing.spoken import language_display_name
 
@@ -38,7 +38,7 @@ SLOT_FIELD = {slot: field for field, slots in FIELD_SLOTS.items() for slot in sl
 
 def button_title(response: str, value: Any, language: str) -> str | None:
     """The translated title of the button that stands for `value` in a question."""
-    for button in response_catalog().get(response).buttons:
+    for button in known_responses().get(response).buttons:
         if button.value == value:
             return localise(button.title, language)
     return None
@@ -63,7 +63,7 @@ def answer_label(slot: str, value: Any, language: str) -> str:
     responses = (("ask_residence_kind_duldung", "ask_residence_kind_permit", "ask_residence_status")
                  if slot in ("residence_status", "residence_kind") else (f"ask_{slot}",))
     for response in responses:
-        if response in response_catalog() and (title := button_title(response, value, language)):
+        if response in known_responses() and (title := button_title(response, value, language)):
             return title
     return {"yes": localise("Yes", language), "no": localise("No", language)}.get(str(value), str(value))
 
@@ -126,5 +126,5 @@ def summary(slots: dict[str, Any], language: str, deployment: Deployment) -> lis
             continue
         shown = display_value(field, slots, language, deployment)
         if shown is not None:
-            lines.append((field, localise(response_catalog().get(f"field_{field}").text, language), shown))
+            lines.append((field, localise(known_responses().get(f"field_{field}").text, language), shown))
     return lines

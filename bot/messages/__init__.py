@@ -7,7 +7,7 @@ placeholders and adds the buttons that come from configuration (languages, munic
 """
 from __future__ import annotations
 
-from bot.messages.catalog import Button, Message, ResponseCatalog, response_catalog
 from bot.messages.render import render
+from bot.messages.responses import Button, Message, Responses, known_responses
 
-__all__ = ["Button", "Message", "ResponseCatalog", "render", "response_catalog"]
+__all__ = ["Button", "Message", "Responses", "known_responses", "render"]

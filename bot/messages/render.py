@@ -8,7 +8,7 @@ from babel import Locale
 
 from bot.deployment import Deployment
 from bot.i18n import SUPPORTED_LANGUAGES, language_name, localise
-from bot.messages.catalog import Button, Message, response_catalog
+from bot.messages.responses import Button, Message, known_responses
 
 # Above this many municipalities a keyboard stops helping: people type and we match.
 MAX_MUNICIPALITY_BUTTONS = 16
@@ -74,4 +74,4 @@ def render_message(message: Message, language: str, deployment: Deployment, valu
 
 def render(name: str, language: str, deployment: Deployment, /, **values: Any) -> dict[str, Any]:
     """The response `name` as a message dict (`text`, optional `buttons`) in `language`."""
-    return render_message(response_catalog().get(name), language, deployment, values)
+    return render_message(known_responses().get(name), language, deployment, values)

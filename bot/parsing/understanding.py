@@ -32,8 +32,8 @@ from sklearn.pipeline import FeatureUnion
 
 from bot.config import PROJECT_ROOT
 from bot.i18n import SUPPORTED_LANGUAGES, localise
-from bot.messages import response_catalog
-from bot.messages.catalog import response_files
+from bot.messages import known_responses
+from bot.messages.responses import response_files
 from bot.model_cache import cached_file, load_or_train
 from bot.parsing.text import fold
 
@@ -106,7 +106,7 @@ def written_examples() -> dict[str, dict[str, list[str]]]:
 
 def _titles(response: str) -> dict[str, list[str]]:
     titles: dict[str, list[str]] = {}
-    for button in response_catalog().get(response).buttons:
+    for button in known_responses().get(response).buttons:
         value = button.value if button.value is not None else ("unknown" if button.payload == "/dont_know" else None)
         if value is not None:
             titles.setdefault(value, []).extend(localise(button.title, language) for language in SUPPORTED_LANGUAGES)

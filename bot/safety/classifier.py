@@ -31,8 +31,8 @@ from sklearn.pipeline import Pipeline
 
 from bot.config import PROJECT_ROOT
 from bot.i18n import SUPPORTED_LANGUAGES, localise
-from bot.messages import response_catalog
-from bot.messages.catalog import response_files
+from bot.messages import known_responses
+from bot.messages.responses import response_files
 from bot.model_cache import cached_file, load_or_train
 from bot.parsing.understanding import TRAINING_DIR as ANSWER_EXAMPLES_DIR
 from bot.parsing.understanding import written_examples
@@ -77,7 +77,7 @@ def button_titles() -> list[str]:
     """Every answer button of the intake in every language: typed out, they are answers."""
     titles = {
         localise(button.title, language)
-        for name, message in response_catalog().messages.items() if not name.startswith("crisis_")
+        for name, message in known_responses().messages.items() if not name.startswith("crisis_")
         for button in message.buttons for language in SUPPORTED_LANGUAGES
     }
     return sorted(titles)

@@ -15,7 +15,7 @@ from babel import Locale
 
 from bot.config import PROJECT_ROOT
 from bot.i18n import language_name, localise
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from tests.e2e.fake_telegram import BotMessage, TelegramUser
 
 # Digits as people type them: Arabic-Indic in Arabic, Persian in Persian, Pashto and Sorani.
@@ -45,7 +45,7 @@ _ASK_RESPONSE = {"residence_kind": "ask_residence_kind_duldung"}
 
 def question_text(slot: str, language: str) -> str:
     """The first sentence of the question as the person sees it (enough to recognise it)."""
-    text = localise(response_catalog().get(_ASK_RESPONSE.get(slot, f"ask_{slot}")).text, language)
+    text = localise(known_responses().get(_ASK_RESPONSE.get(slot, f"ask_{slot}")).text, language)
     return text.split("\n")[0][:25]
 
 
@@ -179,7 +179,7 @@ class IntakeRun:
     def finish(self, replies: list[BotMessage], max_turns: int = 40) -> list[BotMessage]:
         """Answer every question from the one `replies` ask until the intake is complete."""
         answers = self.answers()
-        done = localise(response_catalog().get("intake_complete").text, self.language, first_name=self.name)[:15]
+        done = localise(known_responses().get("intake_complete").text, self.language, first_name=self.name)[:15]
         for _ in range(max_turns):
             if any(done in m.text for m in replies):
                 return replies

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.i18n import localise
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from tests.e2e.conftest import Harness
 from tests.e2e.fake_telegram import BotMessage
 from tests.e2e.intake_driver import IntakeRun
@@ -118,7 +118,7 @@ class SentenceRun(IntakeRun):
 
     def step(self, replies: list[BotMessage]) -> list[BotMessage]:
         """Confirm a proposal, or answer the question asked."""
-        template = localise(response_catalog().get("confirm_answer").text, self.language)
+        template = localise(known_responses().get("confirm_answer").text, self.language)
         proposal = max(re.split(r"\{[^}]*\}", template), key=len).strip()  # its words without the answer
         if proposal in replies[-1].text:
             return self.press(localise("Yes", self.language), replies)
@@ -134,7 +134,7 @@ class SentenceRun(IntakeRun):
         raise AssertionError(f"{self.language}: {slot} was not asked; last: {[t.person for t in self.turns[-6:]]}")
 
     def finish(self, replies: list[BotMessage], max_turns: int = 60) -> list[BotMessage]:
-        done = localise(response_catalog().get("intake_complete").text, self.language, first_name=self.name)[:15]
+        done = localise(known_responses().get("intake_complete").text, self.language, first_name=self.name)[:15]
         for _ in range(max_turns):
             if any(done in m.text for m in replies):
                 return replies

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db import Case, CaseMessage, Database
 from bot.i18n import localise
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from bot.rasa_client import RasaClient
 from tests.e2e.conftest import STAFF_PASSWORD, TEAM_CHATS, TEAM_MEMBERS, Harness
 from tests.e2e.fake_telegram import BotMessage, TelegramUser
@@ -23,7 +23,7 @@ def texts(replies: list[BotMessage]) -> str:
 
 def sentence(name: str, language: str) -> str:
     """The first words of a response in a language: enough to recognise it, free of placeholders."""
-    return localise(response_catalog().get(name).text, language).split("{")[0][:20]
+    return localise(known_responses().get(name).text, language).split("{")[0][:20]
 
 
 def case_of(harness: Harness, user: TelegramUser) -> Case:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.db import Case, Database, InboundUpdate
 from bot.i18n import localise
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from bot.stack import Supervisor
 from bot.telegram.keyboards import callback_id, remember_payloads
 from tests.e2e.conftest import STAFF_PASSWORD, TEAM_CHATS, TEAM_MEMBERS, Harness
@@ -19,8 +19,8 @@ from tests.e2e.fake_telegram import BotMessage, TelegramUser
 from tests.e2e.intake_driver import IntakeRun
 from tests.e2e.staff import StaffClient
 
-ANSWER_LATER = localise(response_catalog().get("gateway_answer_later").text, "en")
-EDIT_NOT_READ = localise(response_catalog().get("gateway_edit_not_read").text, "en")
+ANSWER_LATER = localise(known_responses().get("gateway_answer_later").text, "en")
+EDIT_NOT_READ = localise(known_responses().get("gateway_edit_not_read").text, "en")
 
 
 def texts(replies: list[BotMessage]) -> str:

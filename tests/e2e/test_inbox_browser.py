@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.db import Case, Database
 from bot.i18n import localise
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from tests.e2e.browser import chromium
 from tests.e2e.conftest import STAFF_PASSWORD, TEAM_CHATS, TEAM_MEMBERS, Harness
 
@@ -53,7 +53,7 @@ def test_staff_claim_note_and_reply_in_the_browser(harness: Harness) -> None:
     delivered = user.wait_for_replies()
     assert [m.text for m in delivered] == ["👤 Erika: Hallo Amal, ich bin Erika vom Team. Passt dir Donnerstag?"]
     assert all(m.chat_id == user.user_id for m in delivered)
-    assert localise(response_catalog().get("handed_back").text, "ar") not in "\n".join(m.text for m in delivered)
+    assert localise(known_responses().get("handed_back").text, "ar") not in "\n".join(m.text for m in delivered)
 
 
 def test_a_voice_message_of_the_person_plays_on_the_case_page(harness: Harness) -> None:

@@ -7,7 +7,7 @@ import signal
 import time
 
 from bot.i18n import localise
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from tests.e2e.conftest import Harness
 from tests.e2e.fake_telegram import BotMessage, TelegramUser
 from tests.e2e.intake_driver import IntakeRun
@@ -54,7 +54,7 @@ def test_german_intake_by_buttons(harness: Harness) -> None:
     assert consent["version"].endswith(":de") and consent["given_at"]
     # The pre-screening ran, was stored, and was explained in the chat.
     assert {p["id"] for p in intake["eligibility"]["programmes"]} >= {"durchstarten-nrw", "kim-nrw"}
-    assert localise(response_catalog().get("eligibility_intro").text, "de") in texts(replies)
+    assert localise(known_responses().get("eligibility_intro").text, "de") in texts(replies)
     # Every button press was answered, and the pressed keyboard was replaced by the choice.
     assert len(harness.telegram.calls_of("answerCallbackQuery")) >= 15
     assert any(m.edited and "✓ Moers" in m.text for m in harness.telegram.messages_to(user.user_id))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import SUPPORTED_LANGUAGES
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from tests.e2e.conftest import Harness
 from tests.e2e.fake_telegram import BotMessage
 from tests.e2e.intake_driver import IntakeRun, write_transcript
@@ -46,7 +46,7 @@ def test_complete_intake_in_every_language(harness: Harness, language: str) -> N
     assert intake["childcare_needed"] is False
     # A person never sees another language's text: no English sentence reached them.
     if language != "en":
-        english = [m.text for m in response_catalog().messages.values() if len(m.text.split()) >= 4 and "{" not in m.text]
+        english = [m.text for m in known_responses().messages.values() if len(m.text.split()) >= 4 and "{" not in m.text]
         shown = "\n".join(message.text for turn in run.turns for message in turn.bot)
         leaked = [sentence for sentence in english if sentence in shown]
         assert not leaked, f"{language}: English text shown: {leaked[:2]}"

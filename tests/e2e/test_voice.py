@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db import CaseNote, CaseVoice, Database
 from bot.i18n import localise
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from tests.e2e.conftest import TEAM_CHATS, Harness
 from tests.e2e.test_handoff import case_of, sentence, texts, user_texts_in_rasa, wait_for_reaction
 
@@ -22,7 +22,7 @@ def test_a_voice_message_in_the_intake_is_answered_in_the_persons_language_with_
     user.say("/start")
     replies = user.send_voice(OGG)
     assert sentence("voice_not_understood", "fa") in texts(replies)
-    offer = localise(response_catalog().get("voice_not_understood").buttons[0].title, "fa")
+    offer = localise(known_responses().get("voice_not_understood").buttons[0].title, "fa")
     assert any(b["text"] == offer for m in replies for b in m.buttons)
     assert len(replies) >= 2  # and the open question again
 
@@ -55,7 +55,7 @@ def test_a_voice_message_that_is_no_audio_is_refused_kindly_and_the_team_told(ha
     case = case_of(harness, user)
 
     replies = user.send_voice(b"<html>not audio</html>")
-    assert texts(replies) == localise(response_catalog().get("voice_refused").text, "de")
+    assert texts(replies) == localise(known_responses().get("voice_refused").text, "de")
     note = harness.telegram.wait_for_message(TEAM_CHATS["erstberatung"], f"🎤 {case.reference} · Person hat eine")
     assert "kein audio/ogg" in note.text and note.voice is None
     with Database(harness.settings.app_database_url).session() as session:

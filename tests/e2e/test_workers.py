@@ -21,14 +21,14 @@ import httpx
 import pytest
 
 from bot.i18n import localise
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from tests.e2e.conftest import Harness, running_stack
 from tests.e2e.fake_telegram import TelegramUser, free_port
 from tests.e2e.intake_driver import IntakeRun
 from tests.e2e.test_inbound import all_texts, inbound_row, reach_first_name_question, wait_until
 from tests.services import PostgresServer, Server
 
-RASA_UNAVAILABLE = localise(response_catalog().get("gateway_rasa_unavailable").text, "en")
+RASA_UNAVAILABLE = localise(known_responses().get("gateway_rasa_unavailable").text, "en")
 
 
 def free_ports(count: int) -> int:

@@ -28,7 +28,7 @@ from bot.inbox import accounts as accounts_module
 from bot.inbox import sessions as sessions_module
 from bot.inbox.accounts import MAX_FAILURES_PER_LOGIN, AccountError, Accounts, LoginRefused, login_key
 from bot.inbox.casework import Casework, Refused
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from bot.web.app import build_app
 from tests.e2e.fake_telegram import free_port
 
@@ -297,7 +297,7 @@ def test_a_prepared_phrase_goes_out_in_the_persons_language_with_the_german_belo
     case_id = open_case(settings, "telegram:55", MOERS)  # an Arabic-speaking person
     casework.reply_with_phrase(anna, case_id, "staff_phrase_documents")
     german = casework.phrases()["staff_phrase_documents"]
-    arabic = localise(response_catalog().get("staff_phrase_documents").text, "ar")
+    arabic = localise(known_responses().get("staff_phrase_documents").text, "ar")
     assert german.startswith("Bitte bring") and arabic != german
     with database.session() as session:
         queued = session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == "55")).one()

@@ -32,9 +32,11 @@ def database(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("LOTSE_VAR_DIR", str(tmp_path))
     monkeypatch.setattr(context, "today", lambda: datetime.date(2026, 11, 22))
+    context.database.cache_clear()
     context.intake_store.cache_clear()
     migrate(url)
     yield
+    context.database.cache_clear()
     context.intake_store.cache_clear()
 
 

@@ -21,7 +21,7 @@ from bot.handoff.outbox import Outbox
 from bot.handoff.packet import Packet
 from bot.handoff.voice import Voice, VoiceDesk, VoiceRefused, check_audio, check_declared
 from bot.i18n import localise
-from bot.messages import response_catalog
+from bot.messages import known_responses
 from bot.rasa_client import RasaClient, Reply
 from bot.telegram.inbound import MAX_FAILED_ATTEMPTS, attempts_before
 from bot.telegram.voice import download_voice
@@ -163,6 +163,6 @@ def test_after_a_hand_back_the_voice_still_reaches_the_team_and_the_person_is_to
     finally:
         rasa.stop()
     assert reaction.reaction == "✍"
-    assert told.text == localise(response_catalog().get("voice_passed_to_team").text, "fr")
+    assert told.text == localise(known_responses().get("voice_passed_to_team").text, "fr")
     with database.session() as session:
         assert session.scalars(select(CaseVoice.case_id)).all() == [opened.id]

@@ -42,7 +42,9 @@ class Message:
 
 
 @dataclass
-class ResponseCatalog:
+class Responses:
+    """The responses by name; their translations are in the gettext catalogs (bot/i18n)."""
+
     messages: dict[str, Message] = field(default_factory=dict)
 
     def get(self, name: str) -> Message:
@@ -75,9 +77,10 @@ def response_files() -> list[Path]:
 
 
 @lru_cache(maxsize=1)
-def response_catalog() -> ResponseCatalog:
-    catalog = ResponseCatalog()
+def known_responses() -> Responses:
+    """Every response the bot can say (English texts, their buttons), read once per process."""
+    responses = Responses()
     for path in response_files():
         with path.open(encoding="utf-8") as handle:
-            catalog.messages.update(parse_responses(yaml.safe_load(handle) or {}))
-    return catalog
+            responses.messages.update(parse_responses(yaml.safe_load(handle) or {}))
+    return responses
