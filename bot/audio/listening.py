@@ -7,11 +7,14 @@ sends them back with the tap); it answers nothing, so the question's buttons sta
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from sqlalchemy import select, update
 
+from bot.audio.speaker import Speaker
 from bot.db import Conversation, Database
+from bot.rasa_client import Reply
 
 LISTEN_TITLE = "🔊"
 LISTEN_DATA_PREFIX = "listen:"
@@ -21,6 +24,23 @@ ALWAYS_PREFIX = "/listen_always"  # the /listen offer's button: {"on": true|fals
 def listen_button(language: str) -> dict[str, str]:
     """A button whose `data` is sent as the callback data as it is (bot/telegram/keyboards.py)."""
     return {"title": LISTEN_TITLE, "data": f"{LISTEN_DATA_PREFIX}{language}"}
+
+
+def said(reply: Reply) -> bool:
+    """A message with words (not a reaction, not a file)."""
+    return bool(reply.text) and reply.reaction is None and reply.document is None
+
+
+def choice_titles(buttons: tuple[dict[str, str], ...]) -> list[str]:
+    """The titles of a message's answer buttons (not the 🔊), which are read after its text."""
+    return [b["title"] for b in buttons if "payload" in b]
+
+
+def with_listen_button(speaker: Speaker, reply: Reply, language: str) -> Reply:
+    """The message with a 🔊 under its buttons, when it can be heard in `language`."""
+    if not said(reply) or not speaker.can_speak(language, reply.text, choice_titles(reply.buttons)):
+        return reply
+    return dataclasses.replace(reply, buttons=(*reply.buttons, listen_button(language)))
 
 
 def listened_language(data: str) -> str | None:

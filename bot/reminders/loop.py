@@ -17,6 +17,8 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.audio.listening import with_listen_button
+from bot.audio.speaker import Speaker
 from bot.deployment import Deployment
 from bot.i18n import conversation_language
 from bot.messages import render
@@ -40,13 +42,14 @@ def open_question(events: list[dict[str, Any]]) -> str:
 
 class Reminding:
     def __init__(self, store: ReminderStore, rasa: RasaClient, deployment: Deployment, clock: Clock,
-                 timezone: str, wake_sender: Callable[[], None]) -> None:
+                 timezone: str, wake_sender: Callable[[], None], speaker: Speaker) -> None:
         self.store = store
         self.rasa = rasa
         self.deployment = deployment
         self.clock = clock
         self.zone = ZoneInfo(timezone)
         self.wake_sender = wake_sender
+        self.speaker = speaker  # a reminder holds the open question: it can be heard like the question
         self.last_round = time.monotonic()
 
     def alive(self, within: float) -> bool:
@@ -95,8 +98,10 @@ class Reminding:
             await asyncio.to_thread(self.store.drop, due.id)
             return False
         name = "reminder_last" if due.number == len(self.store.after_hours) else "reminder_first"
-        message = render(name, conversation_language(slots.get("language"), None), self.deployment, question=question)
-        reply = Reply(text=message["text"], buttons=tuple(message.get("buttons", ())))
+        language = conversation_language(slots.get("language"), None)
+        message = render(name, language, self.deployment, question=question)
+        reply = with_listen_button(self.speaker, Reply(text=message["text"], buttons=tuple(message.get("buttons", ()))),
+                                   language)
         if not await asyncio.to_thread(self.store.send, due, reply, now):
             return False
         logger.info("reminders: reminder %s queued (number %s)", due.id, due.number)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -24,7 +23,7 @@ from telegram.ext import (
 )
 
 from bot.audio import Speaker
-from bot.audio.listening import LISTEN_DATA_PREFIX, listen_button, listened_language
+from bot.audio.listening import LISTEN_DATA_PREFIX, choice_titles, listened_language, said, with_listen_button
 from bot.audio.synthesis import SynthesisFailed
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversations, Person
@@ -169,7 +168,7 @@ class Gateway:
         message = update.effective_message
         reply_to = message.message_id if message is not None and update.callback_query is None else None
         person = person_of(update)
-        language = await self.conversations.language(person) if audible and any(_said(r) for r in replies) else None
+        language = await self.conversations.language(person) if audible and any(said(r) for r in replies) else None
         await asyncio.to_thread(self._queue, str(chat_id), person.conversation_id, replies, reply_to, language,
                                 read_aloud)
         if self.sender is not None:
@@ -179,21 +178,16 @@ class Gateway:
                language: str | None = None, read_aloud: bool = False) -> None:
         voices: dict[int, bytes] = {}
         if language is not None:
-            replies = [self._with_listen_button(reply, language) for reply in replies]
+            replies = [with_listen_button(self.speaker, reply, language) for reply in replies]
             # Synthesised before the transaction, which must not wait for it.
             if read_aloud or self.conversations.always_audio.get(conversation_id):
                 voices = {index: audio for index, reply in enumerate(replies)
-                          if _said(reply) and (audio := self._audio(language, reply.text, _titles(reply.buttons)))}
+                          if said(reply) and (audio := self._audio(language, reply.text, choice_titles(reply.buttons)))}
         with self.database.session() as session:
             for index, reply in enumerate(replies):
                 queue_replies(session, chat_id, conversation_id, [reply], reply_to)
                 if index in voices:
                     enqueue_voice(session, chat_id, voices[index], conversation_id=conversation_id)
-
-    def _with_listen_button(self, reply: Reply, language: str) -> Reply:
-        if not _said(reply) or not self.speaker.can_speak(language, reply.text, _titles(reply.buttons)):
-            return reply
-        return dataclasses.replace(reply, buttons=(*reply.buttons, listen_button(language)))
 
     def _audio(self, language: str, text: str, choices: list[str]) -> bytes | None:
         try:
@@ -298,15 +292,6 @@ class Gateway:
         await self._send(update, context, [notice])
 
 
-def _said(reply: Reply) -> bool:
-    """A message with words (not a reaction, not a file)."""
-    return bool(reply.text) and reply.reaction is None and reply.document is None
-
-
-def _titles(buttons: tuple[dict[str, str], ...]) -> list[str]:
-    return [b["title"] for b in buttons if "payload" in b]
-
-
 async def escalate_crisis_alerts(crisis: CrisisResponse, stop: asyncio.Event) -> None:
     """A person who got help but did not answer the offer of a person: the team is alerted anyway."""
     while not stop.is_set():
@@ -333,7 +318,7 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
         crisis_watch = asyncio.create_task(escalate_crisis_alerts(gateway.conversations.crisis, stop))
         conversations = gateway.conversations
         reminding = Reminding(conversations.reminders, gateway.rasa, conversations.deployment, conversations.clock,
-                              settings.timezone, sender.wake)
+                              settings.timezone, sender.wake, gateway.speaker)
         reminder_loop = asyncio.create_task(reminding.run(stop))
         if settings.webhook_url:
             secret = settings.webhook_secret or secrets.token_urlsafe(32)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.audio import Speaker
 from bot.config import Settings
 from bot.db import Case, Conversation, Database, Intake, OutboxMessage, Reminder, migrate
 from bot.db.last_seen import LastSeen
@@ -66,8 +67,9 @@ def store(database: Database) -> ReminderStore:
 
 
 def reminding(store: ReminderStore, rasa: FakeRasa, clock: Frozen) -> Reminding:
-    return Reminding(store, RasaClient(rasa.url), load_deployment(Settings().deployment_file), clock,
-                     "Europe/Berlin", lambda: None)
+    settings = Settings()
+    return Reminding(store, RasaClient(rasa.url), load_deployment(settings.deployment_file), clock,
+                     "Europe/Berlin", lambda: None, Speaker(settings.audio_cache_dir, settings.recordings_dir))
 
 
 def queued(database: Database) -> list[OutboxMessage]:
@@ -111,8 +113,9 @@ def test_sent_at_24_and_72_hours_in_the_persons_language_with_their_question(
     first, last = queued(database)
     assert first.text.startswith("Hallo, hier ist Lotse.") and QUESTION in first.text
     assert "zum letzten Mal" in last.text and QUESTION in last.text
-    assert [b["payload"] for b in first.buttons or []] == list(CHOICES)
-    assert [b["title"] for b in last.buttons or []] == ["Weitermachen", "Neu anfangen", "Keine Erinnerungen mehr"]
+    assert [b["payload"] for b in first.buttons or [] if "payload" in b] == list(CHOICES)
+    assert [b["title"] for b in last.buttons or []] == ["Weitermachen", "Neu anfangen", "Keine Erinnerungen mehr", "🔊"]
+    assert (last.buttons or [])[-1]["data"] == "listen:de"  # the reminder holds the question: it can be heard
     assert rasa.received == []  # reading the open question is no turn
 
 
