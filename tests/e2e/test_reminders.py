@@ -70,7 +70,7 @@ def test_reminders_at_24_and_72_hours_never_at_night_never_twice(stack: Harness)
     for user in (goes_on, stops_by_button):
         (reminder,) = user.wait_for_replies(timeout=30)
         assert REMINDER in reminder.text and "When were you born?" in reminder.text and LAST not in reminder.text
-        assert [b["text"] for b in reminder.buttons] == ["Go on", "Start again", "No more reminders"]
+        assert [b["text"] for b in reminder.buttons] == ["Go on", "Start again", "No more reminders", "🔊"]
     assert "I will not remind you again" in texts(stops_by_button.press("No more reminders", [reminder]))
 
     set_clock(stack, 36.5)  # Tuesday 22:30: due for the one who wrote at 22:30, but it is night
