@@ -14,6 +14,7 @@ from bot.db.models import (
     Intake,
     IntakeStats,
     LoginAttempt,
+    OutboxClaim,
     OutboxMessage,
     Reminder,
     Staff,
@@ -24,6 +25,6 @@ from bot.db.session import Database, migrate
 
 __all__ = [
     "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "Conversation", "CrisisAlert", "Database",
-    "InboundUpdate", "Intake", "IntakeStats", "LoginAttempt", "OutboxMessage", "Reminder", "Staff", "StaffNotice",
-    "StaffSession", "migrate",
+    "InboundUpdate", "Intake", "IntakeStats", "LoginAttempt", "OutboxClaim", "OutboxMessage", "Reminder", "Staff",
+    "StaffNotice", "StaffSession", "migrate",
 ]

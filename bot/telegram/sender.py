@@ -3,6 +3,8 @@ staff-chat notices, reactions, files and deletions all go through the outbox tab
 from here (decision 11).
 
 Per chat, messages leave in the order they were queued, one at a time; chats go on in parallel.
+With several gateways, each sends to a chat only while it holds the chat's claim
+(bot/handoff/outbox_claims.py), and reads the chat's messages after claiming it.
 A message Telegram cannot take now (429 with its `retry_after`, 5xx, a timeout, no network)
 waits for its retry and holds back the later ones to its chat. One Telegram refuses for good
 (400, 403), or one still failing after the retries, is kept for the person's case page. The loop
@@ -33,6 +35,7 @@ from bot.handoff.outbox import (
     enqueue_reaction,
     pause_after,
 )
+from bot.handoff.outbox_claims import RENEW_SECONDS, SendClaims, holder_name
 from bot.rasa_client import Reply
 from bot.telegram.keyboards import inline_keyboard, remember_payloads
 from bot.telegram.metrics import GatewayMetrics
@@ -84,9 +87,11 @@ def _seconds(error: RetryAfter) -> float:
 
 
 class Sender:
-    def __init__(self, bot: Bot, outbox: Outbox, metrics: GatewayMetrics | None = None) -> None:
+    def __init__(self, bot: Bot, outbox: Outbox, metrics: GatewayMetrics | None = None,
+                 claims: SendClaims | None = None) -> None:
         self.bot = bot
         self.outbox = outbox
+        self.claims = claims or SendClaims(outbox.database, holder_name())
         self.metrics = metrics  # counts every call's result, and the messages given up
         self.last_round = time.monotonic()
         self._wake = asyncio.Event()
@@ -100,6 +105,8 @@ class Sender:
         return time.monotonic() - self.last_round < within
 
     async def run(self, stop: asyncio.Event) -> None:
+        if self.outbox.database.engine.dialect.name == "sqlite":
+            await asyncio.to_thread(self.claims.release_all)  # one gateway only: claims found are a dead one's
         while not stop.is_set():
             self._wake.clear()
             try:
@@ -112,23 +119,37 @@ class Sender:
         await asyncio.gather(*self._chats.values(), return_exceptions=True)
 
     async def _round(self) -> None:
-        by_chat: dict[str, list[Pending]] = {}
-        for message in await asyncio.to_thread(self.outbox.due, set(self._chats)):
-            by_chat.setdefault(message.chat_id, []).append(message)
-        for chat_id, messages in by_chat.items():
-            self._chats[chat_id] = asyncio.create_task(self._send_chat(chat_id, messages))
+        due = await asyncio.to_thread(self.outbox.due, set(self._chats))
+        for chat_id in dict.fromkeys(message.chat_id for message in due):
+            self._chats[chat_id] = asyncio.create_task(self._send_chat(chat_id))
 
-    async def _send_chat(self, chat_id: str, messages: list[Pending]) -> None:
+    async def _send_chat(self, chat_id: str) -> None:
         try:
-            for message in messages:
-                if not await self._send(message):
-                    break  # it waits for its retry, and the later messages to this chat behind it
+            if not await asyncio.to_thread(self.claims.claim, chat_id):
+                return  # another gateway sends to this chat now
+            renewal = asyncio.create_task(self._keep_claim(chat_id))
+            try:
+                # Read after the claim: what another gateway sent before it let go is gone.
+                for message in await asyncio.to_thread(self.outbox.due, chat_id=chat_id):
+                    if not await self._send(message):
+                        break  # it waits for its retry, and the later messages to this chat behind it
+            finally:
+                renewal.cancel()
+                await asyncio.to_thread(self.claims.release, chat_id)
         except Exception as error:  # noqa: BLE001 - the message stays queued; a later round retries
             logger.error("sender: sending failed: %s", type(error).__name__)
             await asyncio.sleep(FAILURE_PAUSE_SECONDS)
         finally:
             del self._chats[chat_id]
             self._wake.set()  # more may have been queued for this chat meanwhile
+
+    async def _keep_claim(self, chat_id: str) -> None:
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            try:
+                await asyncio.to_thread(self.claims.renew, chat_id)
+            except Exception as error:  # noqa: BLE001 - the next renewal may succeed; the claim lasts a while
+                logger.warning("sender: claim on a chat not renewed: %s", type(error).__name__)
 
     async def _send(self, message: Pending) -> bool:
         """Send one message; False if it is to be tried again later."""
