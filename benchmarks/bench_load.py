@@ -32,6 +32,7 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import functools
 import os
 import random
 import signal
@@ -39,12 +40,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import uvicorn
+from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bot.config import PROJECT_ROOT, Settings
@@ -256,6 +262,14 @@ class LoadTelegram(FakeTelegram):
         self._new_update.set()
         return result
 
+    async def _endpoint(self, request: Request) -> JSONResponse:
+        # A call the gateway gave up on (its typing indicator, cancelled once the reply is there)
+        # is no error of the benchmark's: without this, each one prints a traceback.
+        try:
+            return await super()._endpoint(request)
+        except ClientDisconnect:
+            return JSONResponse({"ok": False, "description": "client gone"}, status_code=499)
+
     async def serve(self) -> None:
         app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off",
@@ -396,15 +410,30 @@ async def bench_ours(users: int, turns: int, lifted: bool, profile: float, choic
     with contextlib.ExitStack() as resources:
         stack_overrides: dict[str, object] = {}
         engines: dict[str, int] = {}  # measured beside the stack: their CPU per turn sizes them too
+        after_load: Callable[[], str] | None = None
         if choice.postgres:
             postgres, redis = await asyncio.to_thread(services.start)
             stack_overrides = resources.enter_context(scaled_out_settings(postgres, redis, choice.workers))
             engines = {"postgres": postgres.server.process.pid, "redis": redis.process.pid}
-        return await _bench_ours(users, turns, lifted, profile, stack_overrides, engines)
+            after_load = functools.partial(pg_connections, postgres, {
+                "application database": str(stack_overrides["database_url"]),
+                "tracker store": str(stack_overrides["tracker_store_url"])})
+        return await _bench_ours(users, turns, lifted, profile, stack_overrides, engines, after_load)
+
+
+def pg_connections(postgres: PostgresServer, databases: dict[str, str]) -> str:
+    """Connections open to each database now, after the load: what `max_connections` must allow."""
+    names = {make_url(url).database: label for label, url in databases.items()}
+    with psycopg.connect(postgres.url(driver="postgresql")) as connection:
+        rows = connection.execute("SELECT datname, count(*) FROM pg_stat_activity WHERE datname = ANY(%s) "
+                                  "GROUP BY datname", [list(names)]).fetchall()
+    counts = {names[name]: count for name, count in rows}
+    return "PostgreSQL connections open: " + ", ".join(f"{label} {counts.get(label, 0)}" for label in databases)
 
 
 async def _bench_ours(users: int, turns: int, lifted: bool, profile: float, stack_overrides: dict[str, object],
-                      engines: dict[str, int]) -> tuple[Figures, dict[str, float], str]:
+                      engines: dict[str, int], after_load: Callable[[], str] | None = None,
+                      ) -> tuple[Figures, dict[str, float], str]:
     figures = Figures()
     telegram = LoadTelegram()
     server = asyncio.create_task(telegram.serve())
@@ -435,6 +464,8 @@ async def _bench_ours(users: int, turns: int, lifted: bool, profile: float, stac
             stop_profiler(profiler)
         await asyncio.sleep(1.0)  # stragglers: replies after a person's last turn
         memory = {name: peak_rss_mib(pid) for name, pid in pids.items() if pid != os.getpid()}
+        if after_load is not None:
+            print("  " + await asyncio.to_thread(after_load))
         await asyncio.to_thread(harness.stack.stop)
     telegram._server.should_exit = True
     await server
