@@ -12,12 +12,16 @@ run`'s supervisor would).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import itertools
 import json
 import os
 import signal
 import threading
+import time
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -25,15 +29,16 @@ import pytest
 
 from bot.i18n import localise
 from bot.messages import response_catalog
+from bot.stack import Stack
 from tests.e2e.conftest import Harness, running_stack, scaled_out_settings
-from tests.e2e.fake_telegram import TelegramUser
+from tests.e2e.fake_telegram import TelegramUser, free_port
 from tests.e2e.intake_driver import IntakeRun
 from tests.e2e.test_handoff import (  # noqa: F401 - collected here
     test_a_completed_intake_is_handed_to_the_team_of_the_persons_town,
     test_asking_for_a_person_opens_a_case_and_relays_both_ways,
     test_delete_forgets_the_case_with_its_messages,
 )
-from tests.e2e.test_inbound import all_texts, inbound_row, reach_first_name_question, wait_until
+from tests.e2e.test_inbound import all_texts, asked, inbound_row, reach_first_name_question, wait_until
 from tests.e2e.test_intake import (  # noqa: F401 - collected here
     test_bad_input_is_explained_and_asked_again,
     test_declined_consent_stores_nothing,
@@ -44,6 +49,7 @@ from tests.e2e.test_intake import (  # noqa: F401 - collected here
 )
 from tests.services import PostgresServer, Server
 
+WEBHOOK_SECRET = "one-secret-for-every-gateway"
 RASA_UNAVAILABLE = localise(response_catalog().get("gateway_rasa_unavailable").text, "en")
 
 
@@ -182,6 +188,49 @@ def test_turns_of_one_conversation_alternating_between_servers_build_on_each_oth
     assert any("What is your first name?" in text for text in said[3])
     assert any("When were you born?" in text for text in said[4])
     assert any("What is your gender?" in text for text in said[5])
+
+
+@contextmanager
+def webhook_gateways(harness: Harness, count: int) -> Iterator[list[str]]:
+    """`count` more gateways in webhook mode beside the stack's own (which polls), with one shared
+    secret, as behind a load balancer (decision 20); their webhook URLs."""
+    stacks: list[Stack] = []
+    try:
+        for _ in range(count):
+            settings = dataclasses.replace(harness.settings, webhook_url="https://lotse.example.org",
+                                           webhook_secret=WEBHOOK_SECRET, webhook_port=free_port(),
+                                           gateway_health_port=free_port())
+            stacks.append(Stack(settings, harness.model))
+            stacks[-1].start_gateway()
+        yield [f"http://127.0.0.1:{stack.settings.webhook_port}/telegram" for stack in stacks]
+    finally:
+        for stack in stacks:
+            stack.stop()
+
+
+def test_three_gateways_answer_every_message_once_and_each_chat_in_order(workers: Harness) -> None:
+    """A chat's messages arrive at two webhook gateways in turn; whichever gateway claims the chat
+    works on it and whichever claims it in the outbox sends: each question once, in order."""
+    users = [workers.user() for _ in range(3)]
+    for user in users:
+        reach_first_name_question(user)
+    update_ids = itertools.count(5_000_001)
+    with webhook_gateways(workers, 2) as urls:
+        for user in users:  # each person's two answers, one through each gateway, as Telegram sends them
+            for url, text in zip(urls, ("Sara", "17.04.2001"), strict=True):
+                update = {"update_id": next(update_ids), "message": user._message(text=text)}
+                response = httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+                                      timeout=30)
+                assert response.status_code == 200
+        wait_until(lambda: all(any("What is your gender?" in text for text in all_texts(workers, user))
+                               for user in users), "every person's two answers were answered", timeout=120)
+        time.sleep(1.0)  # a reply sent twice would arrive now
+    questions = ("What is your first name?", "When were you born?", "What is your gender?")
+    for user in users:
+        assert asked(workers, user, questions) == list(questions), f"user {user.user_id}"
+        intake = workers.intake_of(user)
+        assert intake is not None and (intake["first_name"], intake["birth_date"]) == ("Sara", "2001-04-17")
+    assert {call["secret_token"] for call in workers.telegram.calls_of("setWebhook")} == {WEBHOOK_SECRET}
 
 
 def test_one_rasa_server_killed_under_load_the_other_carries_on_and_nothing_is_lost(workers: Harness) -> None:
