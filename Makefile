@@ -10,7 +10,7 @@ LOTSE     := $(APP)/bin/lotse
 RASA_BIN  := $(RASA)/bin/rasa
 PYTHON310  = $(shell scripts/find-python310)
 
-.PHONY: help setup browser services run chat train lint test test-unit test-e2e validate rasa-test catalogs lock clean \
+.PHONY: help setup browser services audio-tools audio run chat train lint test test-unit test-e2e validate rasa-test catalogs lock clean \
         bench-eligibility bench-roundtrip bench-load bench-handoff bench-dashboard nlu-report safety-report answers-report
 
 help:  ## list the targets
@@ -40,6 +40,12 @@ browser:  ## Debian's chromium for the browser tests (apt-get, when missing)
 services:  ## Debian's PostgreSQL and Redis for the database tests, which start their own servers (apt-get, when missing)
 	@scripts/ensure-services
 
+audio-tools:  ## Debian's espeak-ng and opus-tools, for questions read aloud (apt-get, when missing)
+	@scripts/ensure-audio
+
+audio: setup audio-tools  ## pre-render every prompt in every language with a voice; report recordings missing or outdated
+	$(APP_PY) -m bot.audio $(ARGS)
+
 lock:  ## re-resolve the lock files from pyproject.toml and requirements/rasa.in
 	$(APP)/bin/pip install --quiet -e '.[test,lint]'
 	$(APP)/bin/pip freeze --exclude-editable > requirements/app.lock
@@ -65,16 +71,16 @@ lint: setup  ## ruff and mypy over the code (settings in pyproject.toml)
 	$(APP)/bin/ruff check .
 	$(APP_PY) -m mypy
 
-test-unit: setup  ## fast tests: parsers, form validation, eligibility, catalogs (no servers)
+test-unit: setup audio-tools  ## fast tests: parsers, form validation, eligibility, catalogs (no servers)
 	$(APP_PY) -m pytest -m "not e2e" -q
 
 rasa-test: train  ## the Rasa test stories against the trained model
 	$(LOTSE) rasa-test
 
-test-e2e: train browser  ## end to end: fake Telegram Bot API → gateway → Rasa → actions → database
+test-e2e: train browser audio-tools  ## end to end: fake Telegram Bot API → gateway → Rasa → actions → database
 	$(APP_PY) -m pytest -m e2e -q
 
-test: setup lint browser services validate train  ## everything CI runs
+test: setup lint browser services audio-tools validate train  ## everything CI runs
 	$(APP_PY) -m pytest -q
 	$(LOTSE) rasa-test
 

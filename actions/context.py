@@ -26,8 +26,14 @@ def deployment() -> Deployment:
 
 
 @lru_cache(maxsize=1)
+def database() -> Database:
+    """The action server's one database engine (its connection pool), shared by every action."""
+    return Database(load_settings().app_database_url)
+
+
+@lru_cache(maxsize=1)
 def intake_store() -> IntakeStore:
-    return IntakeStore(Database(load_settings().app_database_url))
+    return IntakeStore(database())
 
 
 def today() -> datetime.date:

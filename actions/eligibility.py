@@ -1,7 +1,6 @@
 """The pre-screening at the end of the intake: evaluated, stored with the intake, explained."""
 from __future__ import annotations
 
-import copy
 import datetime
 import logging
 from typing import Any
@@ -20,9 +19,10 @@ def evaluation_date() -> datetime.date:
 
 
 def prescreen(record: dict[str, Any]) -> dict[str, Any]:
-    """The deployment's programmes, evaluated on its evaluation date (a plain, JSON-able copy)."""
+    """The deployment's programmes, evaluated on its evaluation date (plain, JSON-able dicts)."""
     programmes = list(deployment().programmes) or None
-    return copy.deepcopy(evaluate(record, evaluation_date(), programmes))
+    result: dict[str, Any] = dict(evaluate(record, evaluation_date(), programmes))
+    return result
 
 
 async def show_eligibility(dispatcher: CollectingDispatcher, conversation_id: str, record: dict[str, Any], language: str) -> None:

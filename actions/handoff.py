@@ -13,17 +13,15 @@ from rasa_sdk.events import ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import channel_of, deployment, in_thread, intake_store, say, today, tracker_language
+from actions.context import channel_of, database, deployment, in_thread, intake_store, say, today, tracker_language
 from bot.config import load_settings
-from bot.db import Database
 from bot.handoff.cases import CaseDesk
 from bot.handoff.handover import Handover, hand_over_case
 
 
 @lru_cache(maxsize=1)
 def case_desk() -> CaseDesk:
-    settings = load_settings()
-    return CaseDesk(Database(settings.app_database_url), deployment(), settings.web_url)
+    return CaseDesk(database(), deployment(), load_settings().web_url)
 
 
 def _hand_over(tracker: Tracker, reason: str, language: str) -> Handover:

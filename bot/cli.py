@@ -125,13 +125,15 @@ def _has_accounts(settings: Settings) -> bool:
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.console import run_chat
     from bot.conversation import Conversations
+    from bot.db import Database
     from bot.rasa_client import RasaClient
 
     settings = load_settings()
     stack = _start_stack(settings, with_gateway=False)
     try:
         rasa = RasaClient(stack.rasa_urls, stack.token)
-        asyncio.run(run_chat(Conversations(settings, rasa), rasa, getattr(args, "language", None)))
+        conversations = Conversations(settings, rasa, Database(settings.app_database_url))
+        asyncio.run(run_chat(conversations, rasa, getattr(args, "language", None)))
     finally:
         stack.stop()
     return 0

@@ -102,6 +102,13 @@ class Settings:
     # last message, once per entry; never at night in this time zone (bot/reminders/).
     reminder_after_hours: tuple[float, ...] = field(default_factory=_reminder_hours)
     timezone: str = field(default_factory=lambda: _env("LOTSE_TIMEZONE", "Europe/Berlin"))
+    # The largest voice message taken for the team (Telegram lets bots download up to 20 MB);
+    # a larger one is refused kindly and the team is told that one came.
+    voice_max_bytes: int = field(default_factory=lambda: int(float(_env("LOTSE_VOICE_MAX_MB", "10")) * 1024 * 1024))
+    # Questions read aloud (decision 20): synthesised prompts are kept here, each made once;
+    # a district's recordings are looked for in <recordings>/<lang>/audio/.
+    audio_cache: str = field(default_factory=lambda: os.environ.get("LOTSE_AUDIO_CACHE", "").strip())
+    recordings_dir: Path = field(default_factory=lambda: Path(_env("LOTSE_RECORDINGS", str(PROJECT_ROOT / "locales"))))
     # Tests only: a file holding the time (ISO 8601) the reminders take as now.
     clock_file: str = field(default_factory=lambda: os.environ.get("LOTSE_CLOCK_FILE", "").strip())
 
@@ -112,6 +119,10 @@ class Settings:
     @property
     def tracker_database_url(self) -> str:
         return self.tracker_store_url or f"sqlite:///{self.var_dir / 'rasa-tracker.db'}"
+
+    @property
+    def audio_cache_dir(self) -> Path:
+        return Path(self.audio_cache) if self.audio_cache else self.var_dir / "audio-cache"
 
     @property
     def web_url(self) -> str:
@@ -157,6 +168,8 @@ class Settings:
             "LOTSE_REMINDER_AFTER_HOURS": ",".join(map(str, self.reminder_after_hours)) or "off",
             "LOTSE_TIMEZONE": self.timezone,
             "LOTSE_CLOCK_FILE": self.clock_file,
+            "LOTSE_AUDIO_CACHE": self.audio_cache,
+            "LOTSE_RECORDINGS": str(self.recordings_dir),
             "LOTSE_WEB_LISTEN": self.web_listen,
             "LOTSE_WEB_PORT": str(self.web_port),
             "LOTSE_WEB_URL": self.web_public_url,

@@ -6,12 +6,15 @@ import asyncio
 import datetime
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
+from bot.audio.listening import AlwaysAudio, chosen_always, is_always_choice
+from bot.audio.voices import has_voice
 from bot.config import Settings
 from bot.crisis_response import PAYLOADS as CRISIS_PAYLOADS
 from bot.crisis_response import CrisisResponse
@@ -19,6 +22,7 @@ from bot.db import Database, Intake
 from bot.db.last_seen import LastSeen
 from bot.deployment import Deployment, load_deployment
 from bot.handoff.cases import CaseDesk
+from bot.handoff.voice import Voice, VoiceDesk, VoiceRefused
 from bot.i18n import conversation_language, format_date_for
 from bot.messages import render
 from bot.privacy import Eraser
@@ -39,7 +43,8 @@ RELAYED_REACTION = "✍"  # on the person's message: "passed on to the team"
 _LEADING_COMMAND = re.compile(r"^[\s/]+")
 
 # Commands a person can send at any moment, and what Rasa hears for them.
-# /status, /privacy, /delete, /mydata and /stop (no more reminders) are answered here, without Rasa.
+# /status, /privacy, /delete, /mydata, /stop (no more reminders) and /listen (questions read
+# aloud, bot/audio/) are answered here; /listen asks Rasa for the open question again.
 COMMANDS = {
     "start": "/greet",
     "language": "/change_language",
@@ -75,22 +80,24 @@ class Person:
 
 
 class Conversations:
-    def __init__(self, settings: Settings, rasa: RasaClient, wait_for_rasa: bool = False) -> None:
-        """`wait_for_rasa`: when Rasa or the action server cannot answer, raise `AnswerLater` (the
-        Telegram gateway keeps the message and tries again) instead of apologising."""
+    def __init__(self, settings: Settings, rasa: RasaClient, database: Database, wait_for_rasa: bool = False) -> None:
+        """`database`: the process's one (the gateway's, the console's). `wait_for_rasa`: when Rasa or
+        the action server cannot answer, raise `AnswerLater` (the Telegram gateway keeps the message
+        and tries again) instead of apologising."""
         self.settings = settings
         self.rasa = rasa
         self.wait_for_rasa = wait_for_rasa
         self.deployment: Deployment = load_deployment(settings.deployment_file)
-        database = Database(settings.app_database_url)
         self.seen = LastSeen(database)
         self.cases = CaseDesk(database, self.deployment, settings.web_url)
+        self.voices = VoiceDesk(database, settings.web_url)
         self.privacy = PrivacyChoices(self, database)
         self.database = database
         self.eraser = Eraser(database, settings.tracker_database_url)
         self.crisis = CrisisResponse(self.deployment, database, self.cases, rasa)
         self.reminders = ReminderStore(database, settings.reminder_after_hours)
         self.clock = Clock(settings.clock_file)
+        self.always_audio = AlwaysAudio(database)
 
     async def language(self, person: Person) -> str:
         chosen = (await self.rasa.state(person.conversation_id)).get("slots", {}).get("language")
@@ -171,6 +178,25 @@ class Conversations:
         await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
         return [Reply(text="", reaction=RELAYED_REACTION)]
 
+    async def voice(self, person: Person, fetch: Callable[[], Awaitable[Voice]]) -> list[Reply]:
+        """A voice message. The bot cannot listen (decision 21); the team can: with an open case
+        it goes to them (`fetch` downloads it), else the person hears how to go on."""
+        case = await asyncio.to_thread(self.cases.open_case_of, person.conversation_id)
+        if case is None:
+            # "Talk to a person now" is a button; the open question follows with its own.
+            return [await self.notice(person, "voice_not_understood"), *await self._to_rasa(person, "/repeat")]
+        await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
+        try:
+            voice = await fetch()
+        except VoiceRefused as refused:
+            await asyncio.to_thread(self.voices.refused, case, refused.reason)
+            return [await self.notice(person, "voice_refused")]
+        await asyncio.to_thread(self.voices.keep, case, voice)
+        if case.relay_open:
+            return [Reply(text="", reaction=RELAYED_REACTION)]
+        # Handed back to the bot: the person talks to the bot again, and must know who listens.
+        return [Reply(text="", reaction=RELAYED_REACTION), await self.notice(person, "voice_passed_to_team")]
+
     async def text(self, person: Person, text: str) -> list[Reply]:
         # Before anything else: a person in danger gets help, and the message is no answer.
         if signal := detect_crisis(text):
@@ -190,6 +216,8 @@ class Conversations:
         """A tap on a button; during a relay the team reads the button's title."""
         if is_privacy_choice(payload):  # answered here, never by Rasa, nor relayed to the team
             return await self.privacy.choose(person, payload)
+        if is_always_choice(payload):  # a setting: answered here, never relayed
+            return await self.choose_always_audio(person, chosen_always(payload))
         if payload in CRISIS_PAYLOADS:
             replies, go_on = await self.crisis.answer(person.conversation_id, person.channel, payload,
                                                       await self.language(person))
@@ -214,6 +242,22 @@ class Conversations:
         await asyncio.to_thread(self.reminders.stop, person.conversation_id, self.clock.now())
         return [await self.notice(person, "reminders_stopped")]
 
+    async def listen(self, person: Person) -> list[Reply]:
+        """/listen: how to hear the messages, the choice to hear all of them, and the open
+        question again (the gateway sends this turn's messages read aloud)."""
+        if not has_voice(await self.language(person)):
+            return [await self.notice(person, "listen_no_voice")]
+        always = await asyncio.to_thread(self.always_audio.get, person.conversation_id)
+        offer = await self.notice(person, "listen_offer_off" if always else "listen_offer_on")
+        if await asyncio.to_thread(self.cases.relay_case, person.conversation_id):
+            return [offer]  # the team is there; no question to repeat
+        return [offer, *await self._to_rasa(person, "/repeat")]
+
+    async def choose_always_audio(self, person: Person, on: bool) -> list[Reply]:
+        await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)  # the row holds the choice
+        await asyncio.to_thread(self.always_audio.set, person.conversation_id, on)
+        return [await self.notice(person, "listen_always_on" if on else "listen_always_off")]
+
     async def command(self, person: Person, name: str) -> list[Reply]:
         await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
         if name == "privacy":
@@ -228,6 +272,8 @@ class Conversations:
             return [await self.status(person)]
         if name == "stop":
             return await self.stop_reminders(person)
+        if name == "listen":
+            return await self.listen(person)
         if await asyncio.to_thread(self.cases.relay_case, person.conversation_id):
             return [await self.notice(person, "relay_active")]
         return await self._to_rasa(person, COMMANDS.get(name, "/ask_help"))

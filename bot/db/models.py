@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.db.case_states import CaseState
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -126,6 +128,8 @@ class Conversation(Base):
     last_seen_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The person said /stop (or pressed "No more reminders"): no reminder is scheduled again.
     reminders_stopped_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The person asked (/listen) to hear every message read aloud (decision 20).
+    always_audio: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Case(Base):
@@ -143,7 +147,7 @@ class Case(Base):
     conversation_id: Mapped[str] = mapped_column(String(128), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     team: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), default="new")
+    state: Mapped[str] = mapped_column(String(16), default=CaseState.new)
     reason: Mapped[str] = mapped_column(String(16))  # intake_complete | requested | crisis
     # A person in danger: the case heads its team's list until staff close it.
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -202,6 +206,24 @@ class CaseMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CaseVoice(Base):
+    """A voice message the person sent to the team (bot/handoff/voice.py): the audio as Telegram
+    gave it, kept with the case, played on its page, deleted with it. No transcript: decision 21."""
+
+    __tablename__ = "case_voice_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    # Whose voice: forgetting the person finds the rows by it, like every table of theirs.
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    mime_type: Mapped[str] = mapped_column(String(32))
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)  # as Telegram says
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    # Loaded only to be played: a case page lists the messages without their audio.
+    audio: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class CaseNote(Base):

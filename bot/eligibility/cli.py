@@ -1,7 +1,7 @@
 """`lotse eligibility check|validate` – argparse sub-commands.
 
 The main CLI calls `register(subparsers)`; each sub-command stores a handler in
-`args.func` that returns the exit code: 0 ok, 1 invalid catalog, 2 bad input.
+`args.func` that returns the exit code: 0 ok, 1 invalid rules, 2 bad input.
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from .loader import DEFAULT_DIR, load_catalog
-from .model import CatalogError
+from .loader import DEFAULT_DIR, load_rules
+from .model import RulesError
 from .validate import format_problems, validate_dir
 
 
@@ -50,13 +50,13 @@ def _check(args: argparse.Namespace) -> int:
     if not isinstance(profile, dict):
         return _fail(f"{args.profile} must hold a JSON object (an intake record)")
     try:
-        catalog = load_catalog(args.dir)
-    except CatalogError as exc:
+        rules = load_rules(args.dir)
+    except RulesError as exc:
         print(format_problems(exc.problems), file=sys.stderr)
         return 1
     ids = [i.strip() for i in args.programmes.split(",") if i.strip()] if args.programmes else None
     try:
-        result = catalog.evaluate(profile, as_of, ids)
+        result = rules.evaluate(profile, as_of, ids)
     except KeyError as exc:
         return _fail(str(exc.args[0]))
     json.dump(result, sys.stdout, ensure_ascii=False, indent=2)

@@ -1,35 +1,30 @@
-"""Criterion types: each turns derived facts into a Verdict with a German staff sentence.
-
-A criterion reads only a few facts. `key(facts)` picks them out (for most types a C-level
-attribute getter built from `READS`) and `decide(key)` depends on nothing else, so reasons
-are memoised per key: evaluating many profiles costs a dict lookup per criterion for the
-combinations already seen.
-"""
+"""Criterion types: each turns the derived facts into a Verdict — a result, a German sentence
+for staff (staff_texts.py) and a message for the person (messages.py)."""
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from datetime import date
-from operator import attrgetter
 from typing import Any, ClassVar
 
 from . import messages as m
-from .derived import EXACT, INVALID, MISSING, PARTIAL, PERSON_UNKNOWN, Facts
+from . import staff_texts as t
+from .derived import EXACT, PARTIAL, Facts
 from .model import (
     MET,
+    NO_ARGS,
     NOT_MET,
     RESULTS,
     STATUS_CODES,
     STATUS_LABELS_DE,
     STATUS_UNKNOWN,
+    STATUSES_AFTER_OWN_MIGRATION,
     UNKNOWN,
     FieldSpec,
-    ReadOnlyDict,
+    Reason,
     Source,
     Verdict,
 )
 from .tables import ReferenceTable
-
-_MEMO_LIMIT = 4096
 
 # Fields every criterion in YAML may carry besides its own parameters.
 COMMON_FIELDS: Mapping[str, FieldSpec] = {
@@ -42,15 +37,9 @@ COMMON_FIELDS: Mapping[str, FieldSpec] = {
     "uncertain": FieldSpec("text"),
 }
 
-STATE_DE = {MISSING: "nicht erfragt", PERSON_UNKNOWN: "der Person unbekannt", INVALID: "ungültige Angabe"}
-
 
 def format_day(day: date) -> str:
     return day.strftime("%d.%m.%Y")
-
-
-def _quote(wording: str | None) -> str:
-    return f" (Quelle: „{wording}“)" if wording else ""
 
 
 def match_region(ags: str, prefixes: tuple[str, ...]) -> tuple[str, str | None]:
@@ -66,55 +55,41 @@ def match_region(ags: str, prefixes: tuple[str, ...]) -> tuple[str, str | None]:
 class Criterion:
     TYPE: ClassVar[str]
     PARAMS: ClassVar[Mapping[str, FieldSpec]] = {}
-    READS: ClassVar[tuple[str, ...]] = ()  # Facts attributes that form the key
 
     def __init__(self, raw: Mapping[str, Any], source: Source | None):
         self.name: str = raw.get("id") or self.TYPE
         self.cite = source.cite() if source else ""
-        self.wording: str | None = raw.get("wording")
+        wording: str | None = raw.get("wording")
+        self.quote = t.QUOTE.format(wording=wording) if wording else ""
         self.valid_from: date | None = raw.get("valid_from")
         self.valid_to: date | None = raw.get("valid_to")
         self.uncertain: str | None = raw.get("uncertain")
-        self.memo: dict[Hashable, ReadOnlyDict] = {}  # key -> shared reason
-        if self.READS:
-            self.key = attrgetter(*self.READS)  # type: ignore[method-assign,assignment]
 
     def applies_on(self, day: date) -> bool:
         return ((self.valid_from is None or self.valid_from <= day)
                 and (self.valid_to is None or day <= self.valid_to))
 
-    def key(self, facts: Facts) -> Hashable:
+    def decide(self, facts: Facts) -> Verdict:
         raise NotImplementedError
 
-    def decide(self, key: Any) -> Verdict:
-        raise NotImplementedError
-
-    def build(self, key: Hashable) -> ReadOnlyDict:
-        verdict = self.decide(key)
+    def reason(self, facts: Facts) -> Reason:
+        result, detail, person, person_args, source = self.decide(facts)
         if self.uncertain:
             # An uncertain rule never decides on its own: staff review it.
-            verdict = Verdict(UNKNOWN, f"{verdict.detail} Regel unsicher: {self.uncertain}", m.RULE_UNCLEAR)
-        template = ReadOnlyDict(criterion=self.name, result=verdict.result, detail=verdict.detail,
-                                source=verdict.source or self.cite, person=verdict.person,
-                                person_args=ReadOnlyDict(verdict.person_args))
-        if len(self.memo) >= _MEMO_LIMIT:
-            self.memo.clear()
-        self.memo[key] = template
-        return template
+            result, person, person_args, source = UNKNOWN, m.RULE_UNCLEAR, NO_ARGS, None
+            detail = t.RULE_UNCERTAIN.format(detail=detail, why=self.uncertain)
+        return {"criterion": self.name, "result": result, "detail": detail, "source": source or self.cite,
+                "person": person, "person_args": dict(person_args)}
 
-    def reason_for_key(self, key: Hashable) -> ReadOnlyDict:
-        """The (shared, read-only) reason dict for a key."""
-        return self.memo.get(key) or self.build(key)
 
-    def reason(self, facts: Facts) -> ReadOnlyDict:
-        key = self.key(facts)  # reason_for_key inlined: this is the hot path
-        return self.memo.get(key) or self.build(key)
+def as_reason(criterion: str, verdict: Verdict, cite: str) -> Reason:
+    return {"criterion": criterion, "result": verdict.result, "detail": verdict.detail,
+            "source": verdict.source or cite, "person": verdict.person, "person_args": dict(verdict.person_args)}
 
 
 class AgeCriterion(Criterion):
     """Age bounds are inclusive: max 27 means up to the day before the 28th birthday."""
     TYPE = "age"
-    READS = ("birth_state", "age")
     PARAMS = {"min": FieldSpec("int"), "max": FieldSpec("int"),
               "exceptions_allowed": FieldSpec("bool", required=True),
               "exception_margin_years": FieldSpec("int")}
@@ -126,11 +101,11 @@ class AgeCriterion(Criterion):
         self.exceptions = bool(raw["exceptions_allowed"])
         self.margin: int = raw.get("exception_margin_years", 0) if self.exceptions else 0
         self.args = {k: v for k, v in (("min_age", self.min), ("max_age", self.max)) if v is not None}
-        low = "" if self.min is None else f"ab {self.min}"
-        high = "" if self.max is None else f"bis einschließlich {self.max} (also bis zum Tag vor dem {self.max + 1}. Geburtstag)"
-        self.rule_de = "Altersgrenze " + " ".join(p for p in (low, high) if p) + _quote(self.wording)
+        bounds = [t.AGE_FROM.format(min=self.min) if self.min is not None else "",
+                  t.AGE_UP_TO.format(max=self.max, next=self.max + 1) if self.max is not None else ""]
+        self.rule_de = t.AGE_RULE.format(bounds=" ".join(b for b in bounds if b), quote=self.quote)
         if self.exceptions:
-            self.rule_de += f"; Ausnahmen im begründeten Einzelfall möglich (geprüft bis {self.margin} Jahre außerhalb)"
+            self.rule_de += t.AGE_RULE_EXCEPTIONS.format(margin=self.margin)
 
     def _one(self, age: int) -> str:
         if self.min is not None and age < self.min:
@@ -141,35 +116,30 @@ class AgeCriterion(Criterion):
             return MET
         return UNKNOWN if self.exceptions and distance <= self.margin else NOT_MET
 
-    def decide(self, key) -> Verdict:
-        state, ages = key
-        if ages is None:
-            return Verdict(UNKNOWN, f"Geburtsdatum {STATE_DE.get(state, state)}. {self.rule_de}.",
-                           m.AGE_MISSING)
-        low, high = ages
+    def decide(self, facts: Facts) -> Verdict:
+        if facts.age is None:
+            state = t.STATE.get(facts.birth_state, facts.birth_state)
+            return Verdict(UNKNOWN, t.AGE_BIRTH_DATE_MISSING.format(state=state, rule=self.rule_de), m.AGE_MISSING)
+        low, high = facts.age
         results = {self._one(a) for a in range(low, high + 1)}
-        said = f"Alter am Stichtag: {low} Jahre" if low == high else \
-            f"nur Geburtsjahr/-monat bekannt, Alter am Stichtag {low} bis {high} Jahre"
+        said = t.AGE_EXACT.format(age=low) if low == high else t.AGE_RANGE.format(low=low, high=high)
         if len(results) > 1:
-            return Verdict(UNKNOWN, f"{said} – mit dem unvollständigen Geburtsdatum nicht "
-                                    f"entscheidbar. {self.rule_de}.", m.AGE_UNCLEAR)
+            return Verdict(UNKNOWN, t.AGE_UNDECIDABLE.format(said=said, rule=self.rule_de), m.AGE_UNCLEAR)
         result = results.pop()
         args = dict(self.args)
         if result == MET:
             msg = m.AGE_MET_RANGE if len(args) == 2 else (m.AGE_MET_MIN if self.min is not None else m.AGE_MET_MAX)
-            return Verdict(MET, f"{said}: innerhalb der Grenze. {self.rule_de}.", msg, args)
+            return Verdict(MET, t.AGE_WITHIN.format(said=said, rule=self.rule_de), msg, args)
         if result == UNKNOWN:
-            return Verdict(UNKNOWN, f"{said}: außerhalb der Regelgrenze, Ausnahme im Einzelfall "
-                                    f"zu prüfen. {self.rule_de}.", m.AGE_EXCEPTION, args)
+            return Verdict(UNKNOWN, t.AGE_EXCEPTION.format(said=said, rule=self.rule_de), m.AGE_EXCEPTION, args)
         too_young = self.min is not None and high < self.min
-        return Verdict(NOT_MET, f"{said}: außerhalb der Grenze. {self.rule_de}.",
+        return Verdict(NOT_MET, t.AGE_OUTSIDE.format(said=said, rule=self.rule_de),
                        m.AGE_TOO_YOUNG if too_young else m.AGE_TOO_OLD, args)
 
 
 class StatusCriterion(Criterion):
     """Every residence status code is listed explicitly under met, not_met or unknown."""
     TYPE = "residence_status"
-    READS = ("status",)
     PARAMS = {"met": FieldSpec("status_list", required=True),
               "not_met": FieldSpec("status_list", required=True),
               "unknown": FieldSpec("status_list", required=True),
@@ -178,19 +148,23 @@ class StatusCriterion(Criterion):
 
     def __init__(self, raw, source):
         super().__init__(raw, source)
-        self.mapping = {code: result for result in RESULTS for code in raw[result]}
-        self.explain: Mapping[str, str] = raw["explain"]
+        mapping = {code: result for result in RESULTS for code in raw[result]}
+        explain: Mapping[str, str] = raw["explain"]
+        person = {MET: m.STATUS_MET, NOT_MET: m.STATUS_NOT_MET, UNKNOWN: m.STATUS_REVIEW}
+        # One answer per status code, and for a status not asked, not known or invalid: worded once.
+        self.verdicts: dict[str | None, Verdict] = {
+            code: Verdict(result, t.STATUS_EXPLAINED.format(label=STATUS_LABELS_DE[code],
+                                                            explanation=explain.get(result) or "",
+                                                            quote=self.quote).strip(), person[result])
+            for code, result in mapping.items()}
+        for status, state in ((None, t.STATUS_NOT_ASKED), (STATUS_UNKNOWN, t.STATUS_PERSON_UNKNOWN)):
+            self.verdicts[status] = Verdict(UNKNOWN, t.STATUS_MISSING.format(state=state, quote=self.quote),
+                                            m.STATUS_MISSING)
+        self.invalid = Verdict(UNKNOWN, t.STATUS_MISSING.format(state=t.STATUS_INVALID, quote=self.quote),
+                               m.STATUS_MISSING)
 
-    def decide(self, status) -> Verdict:
-        if status is None or status in (STATUS_UNKNOWN, "invalid"):
-            state = {None: "nicht erfragt", STATUS_UNKNOWN: "der Person unbekannt"}.get(status, "ungültig")
-            return Verdict(UNKNOWN, f"Aufenthaltsstatus {state}.{_quote(self.wording)}", m.STATUS_MISSING)
-        result = self.mapping[status]
-        label = STATUS_LABELS_DE[status]
-        text = self.explain.get(result) or ""
-        detail = f"{label}: {text}{_quote(self.wording)}".strip()
-        person = {MET: m.STATUS_MET, NOT_MET: m.STATUS_NOT_MET, UNKNOWN: m.STATUS_REVIEW}[result]
-        return Verdict(result, detail, person)
+    def decide(self, facts: Facts) -> Verdict:
+        return self.verdicts.get(facts.status, self.invalid)
 
 
 class NationalityExcludedCriterion(Criterion):
@@ -202,26 +176,22 @@ class NationalityExcludedCriterion(Criterion):
         super().__init__(raw, source)
         self.table = tables[raw["table"]]
 
-    def key(self, facts):
+    def decide(self, facts: Facts) -> Verdict:
         nationality = facts.nationality
-        entry = self.table.entry(nationality, facts.as_of) if nationality else None
-        return facts.nationality_state, nationality, entry
-
-    def decide(self, key) -> Verdict:
-        state, nationality, entry = key
         if nationality is None:
-            return Verdict(UNKNOWN, f"Staatsangehörigkeit {STATE_DE.get(state, state)}.{_quote(self.wording)}",
-                           m.NATIONALITY_MISSING)
+            state = t.STATE.get(facts.nationality_state, facts.nationality_state)
+            return Verdict(UNKNOWN, t.NATIONALITY_MISSING.format(state=state, quote=self.quote), m.NATIONALITY_MISSING)
+        entry = self.table.entry(nationality, facts.as_of)
+        table = self.table.name
         if entry is None:
-            what = "staatenlos" if nationality == "stateless" else f"Staatsangehörigkeit {nationality}"
-            return Verdict(MET, f"{what}: nicht in der Liste „{self.table.name}“.{_quote(self.wording)}",
+            who = t.NATIONALITY_STATELESS if nationality == "stateless" else \
+                t.NATIONALITY_NAMED.format(nationality=nationality)
+            return Verdict(MET, t.NATIONALITY_NOT_LISTED.format(who=who, table=table, quote=self.quote),
                            m.NATIONALITY_MET)
         if entry.uncertain:
-            return Verdict(UNKNOWN, f"Staatsangehörigkeit {nationality}: Zugehörigkeit zu „{self.table.name}“ "
-                                    f"unsicher – {entry.uncertain}{_quote(self.wording)}",
-                           m.NATIONALITY_REVIEW)
-        return Verdict(NOT_MET, f"Staatsangehörigkeit {nationality} gehört zu „{self.table.name}“ und ist "
-                                f"ausgeschlossen.{_quote(self.wording)}",
+            return Verdict(UNKNOWN, t.NATIONALITY_LISTING_UNCERTAIN.format(
+                nationality=nationality, table=table, why=entry.uncertain, quote=self.quote), m.NATIONALITY_REVIEW)
+        return Verdict(NOT_MET, t.NATIONALITY_EXCLUDED.format(nationality=nationality, table=table, quote=self.quote),
                        m.NATIONALITY_NOT_MET, {"country": nationality})
 
 
@@ -242,102 +212,92 @@ class ProspectCriterion(Criterion):
         self.not_listed: str = raw["not_listed"]
         self.not_listed_explain: str = raw["not_listed_explain"]
 
-    def key(self, facts):
-        nationality = facts.nationality
-        if facts.status not in self.applies_to:
-            return facts.status, None, None, None
-        good = self.table.entry(nationality, facts.as_of) if nationality else None
-        safe = self.safe.entry(nationality, facts.as_of) if nationality else None
-        return facts.status, nationality, good, safe
-
-    def decide(self, key) -> Verdict:
-        status, nationality, good, safe = key
+    def decide(self, facts: Facts) -> Verdict:
+        status, nationality, quote = facts.status, facts.nationality, self.quote
         if status not in self.applies_to:
             if status in STATUS_CODES:
-                return Verdict(MET, f"Kriterium gilt nur für {', '.join(sorted(self.applies_to))}; "
-                                    f"bei {STATUS_LABELS_DE[status]} nicht einschlägig.{_quote(self.wording)}",
-                               m.PROSPECT_MET)
-            return Verdict(UNKNOWN, "Aufenthaltsstatus unbekannt: ob das Kriterium einschlägig ist, ist offen."
-                                    f"{_quote(self.wording)}", m.STATUS_MISSING)
+                return Verdict(MET, t.PROSPECT_NOT_RELEVANT.format(
+                    statuses=", ".join(sorted(self.applies_to)), label=STATUS_LABELS_DE[status], quote=quote),
+                    m.PROSPECT_MET)
+            return Verdict(UNKNOWN, t.PROSPECT_STATUS_UNKNOWN.format(quote=quote), m.STATUS_MISSING)
         if nationality is None:
-            return Verdict(UNKNOWN, f"Staatsangehörigkeit unbekannt.{_quote(self.wording)}", m.NATIONALITY_MISSING)
+            return Verdict(UNKNOWN, t.PROSPECT_NATIONALITY_UNKNOWN.format(quote=quote), m.NATIONALITY_MISSING)
+        good = self.table.entry(nationality, facts.as_of)
+        safe = self.safe.entry(nationality, facts.as_of)
+        table = self.table.name
         if good is not None and good.uncertain:
-            return Verdict(UNKNOWN, f"{nationality}: Stand der Liste „{self.table.name}“ unsicher – "
-                                    f"{good.uncertain}{_quote(self.wording)}", m.PROSPECT_REVIEW)
+            return Verdict(UNKNOWN, t.PROSPECT_LIST_UNCERTAIN.format(
+                nationality=nationality, table=table, why=good.uncertain, quote=quote), m.PROSPECT_REVIEW)
         if good is not None:
-            return Verdict(MET, f"{nationality} steht am Stichtag auf der Liste „{self.table.name}“ "
-                                f"(seit {format_day(good.valid_from)}).{_quote(self.wording)}", m.PROSPECT_MET)
+            return Verdict(MET, t.PROSPECT_LISTED.format(
+                nationality=nationality, table=table, since=format_day(good.valid_from), quote=quote), m.PROSPECT_MET)
         if safe is not None and not safe.uncertain:
-            return Verdict(NOT_MET, f"{nationality} ist sicherer Herkunftsstaat (§ 29a AsylG): keine "
-                                    f"Bleibeperspektive anzunehmen.{_quote(self.wording)}", m.PROSPECT_NOT_MET)
+            return Verdict(NOT_MET, t.PROSPECT_SAFE_COUNTRY.format(nationality=nationality, quote=quote),
+                           m.PROSPECT_NOT_MET)
         person = m.PROSPECT_NOT_MET if self.not_listed == NOT_MET else m.PROSPECT_REVIEW
-        return Verdict(self.not_listed, f"{nationality} steht am Stichtag nicht auf der Liste "
-                                        f"„{self.table.name}“. {self.not_listed_explain}{_quote(self.wording)}",
-                       person)
+        return Verdict(self.not_listed, t.PROSPECT_NOT_LISTED.format(
+            nationality=nationality, table=table, explanation=self.not_listed_explain, quote=quote), person)
 
 
 class ReceptionFacilityCriterion(Criterion):
     """People still living in a state reception facility are excluded."""
     TYPE = "reception_facility"
-    READS = ("in_reception_facility",)
 
-    def decide(self, living_there) -> Verdict:
-        if living_there is None:
-            return Verdict(UNKNOWN, f"Unbekannt, ob die Person noch in einer Landes-/Erstaufnahmeeinrichtung "
-                                    f"wohnt.{_quote(self.wording)}", m.FACILITY_MISSING)
-        if living_there:
-            return Verdict(NOT_MET, f"Die Person wohnt noch in einer Landes-/Erstaufnahmeeinrichtung und ist "
-                                    f"ausgeschlossen.{_quote(self.wording)}", m.FACILITY_NOT_MET)
-        return Verdict(MET, f"Die Person wohnt nicht (mehr) in einer Landeseinrichtung.{_quote(self.wording)}",
-                       m.FACILITY_MET)
+    def __init__(self, raw, source):
+        super().__init__(raw, source)
+        # Three possible answers, none depending on more than the fact: worded once.
+        self.verdicts = {
+            None: Verdict(UNKNOWN, t.FACILITY_UNKNOWN.format(quote=self.quote), m.FACILITY_MISSING),
+            True: Verdict(NOT_MET, t.FACILITY_LIVES_THERE.format(quote=self.quote), m.FACILITY_NOT_MET),
+            False: Verdict(MET, t.FACILITY_LEFT.format(quote=self.quote), m.FACILITY_MET),
+        }
+
+    def decide(self, facts: Facts) -> Verdict:
+        return self.verdicts[facts.in_reception_facility]
 
 
 class EmploymentBanCriterion(Criterion):
     """Statutory employment bans: absolute bans exclude; `temporary` says what waiting periods mean."""
     TYPE = "employment_ban"
-    READS = ("labour",)
     PARAMS = {"temporary": FieldSpec("str", required=True, choices=RESULTS)}
 
     def __init__(self, raw, source):
         super().__init__(raw, source)
         self.temporary: str = raw["temporary"]
 
-    def decide(self, labour) -> Verdict:
-        ban, basis = labour.ban, labour.basis
+    def decide(self, facts: Facts) -> Verdict:
+        ban, basis = facts.labour.ban, facts.labour.basis
         if ban == "absolute":
-            return Verdict(NOT_MET, f"{basis} Ausgeschlossen.{_quote(self.wording)}", m.WORK_NOT_MET)
+            return Verdict(NOT_MET, t.WORK_ABSOLUTE_BAN.format(basis=basis, quote=self.quote), m.WORK_NOT_MET)
         if ban == "temporary":
             person = {MET: m.WORK_MET, NOT_MET: m.WORK_NOT_MET, UNKNOWN: m.WORK_WAITING}[self.temporary]
-            verdict_de = {MET: "Vorübergehende Verbote sind unschädlich.",
-                          NOT_MET: "Auch vorübergehende Verbote schließen aus.",
-                          UNKNOWN: "Ob vorübergehende Verbote ausschließen, sagt die Quelle nicht."}[self.temporary]
-            return Verdict(self.temporary, f"{basis} {verdict_de}{_quote(self.wording)}", person)
+            return Verdict(self.temporary, t.WORK_TEMPORARY_BAN.format(
+                basis=basis, verdict=t.WORK_TEMPORARY_VERDICT[self.temporary], quote=self.quote), person)
         if ban == "unknown":
-            return Verdict(UNKNOWN, f"{basis}{_quote(self.wording)}", m.WORK_REVIEW)
-        return Verdict(MET, f"Kein gesetzliches Beschäftigungsverbot erkennbar: {basis}{_quote(self.wording)}",
-                       m.WORK_MET)
+            return Verdict(UNKNOWN, t.WORK_UNCLEAR.format(basis=basis, quote=self.quote), m.WORK_REVIEW)
+        return Verdict(MET, t.WORK_NO_BAN.format(basis=basis, quote=self.quote), m.WORK_MET)
 
 
 class MigrationCriterion(Criterion):
     """Own migration ("first") or any immigration history ("any")."""
     TYPE = "migration_background"
-    READS = ("status", "arrival_state")
     PARAMS = {"generation": FieldSpec("str", required=True, choices=("first", "any"))}
 
     def __init__(self, raw, source):
         super().__init__(raw, source)
         self.first_only = raw["generation"] == "first"
 
-    def decide(self, key) -> Verdict:
-        status, arrival_state = key
-        if arrival_state in (EXACT, PARTIAL):
-            return Verdict(MET, f"Einreisedatum angegeben: eigene Zuwanderung.{_quote(self.wording)}",
+    def decide(self, facts: Facts) -> Verdict:
+        status = facts.status
+        if facts.arrival_state in (EXACT, PARTIAL):
+            return Verdict(MET, t.MIGRATION_ARRIVAL_GIVEN.format(quote=self.quote), m.MIGRATION_MET)
+        if status in STATUSES_AFTER_OWN_MIGRATION:
+            return Verdict(MET, t.MIGRATION_BY_STATUS.format(label=STATUS_LABELS_DE[status], quote=self.quote),
                            m.MIGRATION_MET)
         if not self.first_only and status in STATUS_CODES and status != "german_citizen":
-            return Verdict(MET, f"{STATUS_LABELS_DE[status]}: ausländische Staatsangehörigkeit, "
-                                f"Einwanderungsgeschichte anzunehmen.{_quote(self.wording)}", m.MIGRATION_MET)
-        return Verdict(UNKNOWN, f"Ohne Einreisedatum ist die (eigene) Zuwanderung nicht belegt.{_quote(self.wording)}",
-                       m.MIGRATION_REVIEW)
+            return Verdict(MET, t.MIGRATION_FOREIGN_STATUS.format(label=STATUS_LABELS_DE[status], quote=self.quote),
+                           m.MIGRATION_MET)
+        return Verdict(UNKNOWN, t.MIGRATION_NOT_SHOWN.format(quote=self.quote), m.MIGRATION_REVIEW)
 
 
 CRITERION_TYPES: Mapping[str, type[Criterion]] = {

@@ -3,13 +3,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from functools import lru_cache
+from typing import Any
 
 from . import messages as m
+from . import staff_texts as t
 from .criteria import Criterion
 from .derived import Facts, derive_facts
-from .labour import LabourAccess
-from .model import ELIGIBLE, MET, NEEDS_REVIEW, NOT_ELIGIBLE, NOT_MET, UNKNOWN, Module, Programme, ReadOnlyDict
+from .model import (
+    ELIGIBLE,
+    MET,
+    NEEDS_REVIEW,
+    NOT_ELIGIBLE,
+    NOT_MET,
+    UNKNOWN,
+    EligibilityResult,
+    Module,
+    ModuleResult,
+    Programme,
+    ProgrammeResult,
+    Reason,
+    StaffCheckResult,
+)
 from .scope import (
     FundingRoundCriterion,
     ModuleOfferCriterion,
@@ -24,7 +38,7 @@ FREE_MOVEMENT = "eu-eea-ch"
 REQUIRED_TABLES = (SAFE_COUNTRIES, FREE_MOVEMENT)
 
 
-def outcome_of(reasons: Iterable[dict]) -> str:
+def outcome_of(reasons: Iterable[Reason]) -> str:
     """Any `not_met` decides; otherwise any `unknown` needs a person; otherwise eligible."""
     results = {r["result"] for r in reasons}
     if NOT_MET in results:
@@ -34,52 +48,18 @@ def outcome_of(reasons: Iterable[dict]) -> str:
     return ELIGIBLE
 
 
-class CompiledModules:
-    """A programme's modules. Their checks read few facts (place, day, work ban), so the
-    whole block – every module and the summary reason – is memoised on those."""
-
-    def __init__(self, modules: tuple[tuple[Module, tuple[Criterion, ...]], ...]):
-        self.modules = modules
-        self.all_checks = tuple(c for _, checks in modules for c in checks)
-        self._memo: dict[tuple, tuple[tuple, ReadOnlyDict]] = {}
-
-    def _compute(self, facts: Facts) -> tuple[tuple, ReadOnlyDict]:
-        entries = []
-        for module, checks in self.modules:
-            templates = tuple(c.reason_for_key(c.key(facts)) for c in checks if c.applies_on(facts.as_of))
-            entries.append((module.id, module.names["de"], outcome_of(templates), templates))
-        return tuple(entries), _modules_reason([(ident, outcome) for ident, _, outcome, _ in entries])
-
-    def evaluate(self, facts: Facts) -> tuple[list[dict], ReadOnlyDict]:
-        key = (facts.as_of, *[c.key(facts) for c in self.all_checks])
-        cached = self._memo.get(key)
-        if cached is None:
-            cached = self._compute(facts)
-            if len(self._memo) >= 4096:
-                self._memo.clear()
-            self._memo[key] = cached
-        entries, summary = cached
-        modules = [{"id": ident, "name": name, "outcome": outcome, "reasons": list(reasons)}
-                   for ident, name, outcome, reasons in entries]
-        return modules, summary
-
-
 class CompiledProgramme:
+    """A programme with its region, funding-round and module checks built once."""
+
     def __init__(self, programme: Programme):
         self.programme = programme
         self.kind = programme.kind
-        self.names = ReadOnlyDict(programme.names)
         self.region = RegionCriterion(programme.region) if programme.region else None
         after_last = programme.after_last_round
         self.rounds = (FundingRoundCriterion(programme.rounds, after_last, self.region)
                        if programme.rounds and after_last is not None and self.region is not None else None)
         prefixes = self.region.prefixes if self.region else ()
-        self.modules = (CompiledModules(tuple((mod, self._module_checks(mod, prefixes))
-                                              for mod in programme.modules))
-                        if programme.modules else None)
-        self.staff_checks = tuple(ReadOnlyDict(detail=s.detail, source=s.source.cite())
-                                  for s in programme.staff_checks)
-        self._scopes: dict[tuple, tuple[tuple[ReadOnlyDict, ...], tuple[Criterion, ...], str | None]] = {}
+        self.modules = tuple((module, self._module_checks(module, prefixes)) for module in programme.modules)
 
     @staticmethod
     def _module_checks(module: Module, prefixes: tuple[str, ...]) -> tuple[Criterion, ...]:
@@ -92,65 +72,52 @@ class CompiledProgramme:
             checks.append(ModulePeriodCriterion(module))
         return tuple(checks) + tuple(module.criteria)
 
-    def _scope(self, facts: Facts) -> tuple[tuple[ReadOnlyDict, ...], tuple[Criterion, ...], str | None]:
-        """Region and funding-round reasons, the criteria in force, and the team.
+    def evaluate(self, facts: Facts) -> ProgrammeResult:
+        programme = self.programme
+        reasons: list[Reason] = []
+        team, chosen_round = programme.team, None
+        if self.region is not None:
+            reasons.append(self.region.reason(facts))
+            entry = self.region.entry_for(facts)
+            team = entry.team if entry is not None and entry.team else team
+            if self.rounds is not None:
+                reason, chosen_round = self.rounds.reason_and_round(facts.as_of, entry.ags if entry else None)
+                reasons.append(reason)
+        round_criteria = chosen_round.criteria if chosen_round is not None else ()
+        reasons.extend(c.reason(facts) for c in programme.criteria + round_criteria if c.applies_on(facts.as_of))
+        result = ProgrammeResult(id=programme.id, kind=self.kind, names=dict(programme.names), outcome="",
+                                 reasons=reasons, team=team)
+        if self.modules:
+            modules = [self._module(module, checks, facts) for module, checks in self.modules]
+            reasons.append(_modules_reason(modules))
+            result["modules"] = modules
+        result["outcome"] = outcome_of(reasons)
+        if programme.staff_checks:
+            result["staff_checks"] = [StaffCheckResult(detail=check.detail, source=check.source.cite())
+                                      for check in programme.staff_checks]
+        return result
 
-        All of it depends only on the day and the place, so it is memoised on those.
-        """
-        key = (facts.as_of, facts.ags_state, facts.ags)
-        cached = self._scopes.get(key)
-        if cached is None:
-            templates: list[ReadOnlyDict] = []
-            team, chosen = self.programme.team, None
-            if self.region is not None:
-                templates.append(self.region.reason_for_key(self.region.key(facts)))
-                entry = self.region.entry_for(facts)
-                team = entry.team if entry is not None and entry.team else team
-                if self.rounds is not None:
-                    reason, chosen = self.rounds.reason_and_round(facts.as_of, entry.ags if entry else None)
-                    templates.append(reason)
-            extra = chosen.criteria if chosen is not None else ()
-            criteria = tuple(c for c in self.programme.criteria + extra if c.applies_on(facts.as_of))
-            cached = (tuple(templates), criteria, team)
-            if len(self._scopes) >= 4096:
-                self._scopes.clear()
-            self._scopes[key] = cached
-        return cached
-
-    def evaluate(self, facts: Facts) -> dict:
-        templates, criteria, team = self._scope(facts)
-        reasons = list(templates)
-        for criterion in criteria:  # Criterion.reason, inlined: this loop is the hot path
-            key = criterion.key(facts)
-            reasons.append(criterion.memo.get(key) or criterion.build(key))
-        modules = None
-        if self.modules is not None:
-            modules, summary = self.modules.evaluate(facts)
-            reasons.append(summary)
-        entry: dict = {"id": self.programme.id, "kind": self.kind, "names": self.names,
-                       "outcome": outcome_of(reasons), "reasons": reasons, "team": team}
-        if modules is not None:
-            entry["modules"] = modules
-        if self.staff_checks:
-            entry["staff_checks"] = list(self.staff_checks)
-        return entry
+    @staticmethod
+    def _module(module: Module, checks: tuple[Criterion, ...], facts: Facts) -> ModuleResult:
+        reasons = [c.reason(facts) for c in checks if c.applies_on(facts.as_of)]
+        return ModuleResult(id=module.id, name=module.names["de"], outcome=outcome_of(reasons), reasons=reasons)
 
 
-def _modules_reason(outcomes: list[tuple[str, str]]) -> ReadOnlyDict:
+def _modules_reason(modules: list[ModuleResult]) -> Reason:
     """Summary of the modules as one programme criterion: met if any module fits."""
-    fitting = [ident for ident, outcome in outcomes if outcome == ELIGIBLE]
-    review = [ident for ident, outcome in outcomes if outcome == NEEDS_REVIEW]
+    fitting = [module["id"] for module in modules if module["outcome"] == ELIGIBLE]
+    review = [module["id"] for module in modules if module["outcome"] == NEEDS_REVIEW]
     if fitting:
-        result, person, detail = MET, m.MODULES_MET, f"Passende Bausteine: {', '.join(fitting)}."
+        result, person, detail = MET, m.MODULES_MET, t.MODULES_FITTING.format(modules=", ".join(fitting))
     elif review:
-        result, person, detail = UNKNOWN, m.MODULES_REVIEW, f"Zu prüfende Bausteine: {', '.join(review)}."
+        result, person, detail = UNKNOWN, m.MODULES_REVIEW, t.MODULES_TO_CHECK.format(modules=", ".join(review))
     else:
-        result, person, detail = NOT_MET, m.MODULES_NOT_MET, "Kein Baustein ist verfügbar."
-    return ReadOnlyDict(criterion="modules", result=result, detail=detail, source="siehe Bausteine (modules)",
-                        person=person, person_args=ReadOnlyDict())
+        result, person, detail = NOT_MET, m.MODULES_NOT_MET, t.MODULES_NONE
+    return Reason(criterion="modules", result=result, detail=detail, source=t.MODULES_SOURCE, person=person,
+                  person_args={})
 
 
-class Catalog:
+class ProgrammeRules:
     """All programmes, referral services and reference tables, compiled."""
 
     def __init__(self, programmes: Iterable[Programme], tables: dict[str, ReferenceTable]):
@@ -171,33 +138,28 @@ class Catalog:
         return [pool[i] for i in ids]
 
     def evaluate(self, profile: dict, as_of: date, programme_ids: list[str] | None = None,
-                 referral_ids: list[str] | None = None) -> dict:
+                 referral_ids: list[str] | None = None) -> EligibilityResult:
         programmes = self._all_programmes if programme_ids is None else self._select(self.programmes, programme_ids)
         referrals = self._all_referrals if referral_ids is None else self._select(self.referrals, referral_ids)
         facts = derive_facts(profile, as_of, self.safe_countries, self.free_movement)
         results = [p.evaluate(facts) for p in programmes]
         referral_results = [r.evaluate(facts) for r in referrals]
-        # Referrals are offered only when no programme fits (a pre-screening, never a refusal).
-        fits = any(r["outcome"] == ELIGIBLE for r in results)
-        suggested = [] if fits else [r["id"] for r in referral_results if r["outcome"] != NOT_ELIGIBLE]
-        return {"as_of": as_of.isoformat(), "programmes": results, "referrals": suggested,
-                "referral_details": referral_results, "facts": facts_summary(facts)}
+        # Every advice service the person may use is named, also beside a fitting programme: a
+        # pre-screening decides nothing, and the person should know all the doors open to them.
+        suggested = [r["id"] for r in referral_results if r["outcome"] != NOT_ELIGIBLE]
+        return EligibilityResult(as_of=as_of.isoformat(), programmes=results, referrals=suggested,
+                                 referral_details=referral_results, facts=facts_summary(facts))
 
 
-@lru_cache(maxsize=4096)
-def _span(pair: tuple[int, int] | None) -> ReadOnlyDict | None:
-    return None if pair is None else ReadOnlyDict(min=pair[0], max=pair[1])
+def _span(pair: tuple[int, int] | None) -> dict[str, int] | None:
+    return None if pair is None else {"min": pair[0], "max": pair[1]}
 
 
-@lru_cache(maxsize=1024)
-def _labour(labour: LabourAccess) -> ReadOnlyDict:
-    return ReadOnlyDict(ban=labour.ban, basis=labour.basis, ba_consent=labour.ba_consent)
-
-
-def facts_summary(facts: Facts) -> dict:
+def facts_summary(facts: Facts) -> dict[str, Any]:
     """The derived facts, for staff and for debugging a result."""
+    labour = facts.labour
     return {"age": _span(facts.age), "birth_date": facts.birth_state,
             "residence_status": facts.status, "residence_status_from_nationality": facts.status_inferred,
             "months_since_arrival": _span(facts.months_since_arrival),
             "months_since_asylum_application": _span(facts.months_since_application),
-            "labour_market": _labour(facts.labour)}
+            "labour_market": {"ban": labour.ban, "basis": labour.basis, "ba_consent": labour.ba_consent}}

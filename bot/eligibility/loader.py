@@ -1,4 +1,4 @@
-"""YAML files → validated → compiled Catalog (done once; evaluation reads no YAML)."""
+"""YAML files → validated → compiled ProgrammeRules (done once; evaluation reads no YAML)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from .criteria import build_criterion
-from .engine import Catalog
-from .model import CatalogError, FundingRound, Module, Programme, RegionEntry, Source, StaffCheck, Verdict
+from .engine import ProgrammeRules
+from .model import FundingRound, Module, Programme, RegionEntry, RulesError, Source, StaffCheck, Verdict
 from .tables import ReferenceTable, TableEntry
-from .validate import read_catalog_data
+from .validate import read_rule_files
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "programmes"
 
@@ -58,10 +58,10 @@ def _programme(data: Mapping[str, Any], tables: Mapping[str, ReferenceTable]) ->
                      sources=sources)
 
 
-def load_catalog(path: Path | str | None = None) -> Catalog:
-    """Read, validate and compile the catalog; raises CatalogError listing every problem."""
-    tables_data, programmes_data, problems = read_catalog_data(Path(path) if path else DEFAULT_DIR)
+def load_rules(path: Path | str | None = None) -> ProgrammeRules:
+    """Read, validate and compile the rules; raises RulesError listing every problem."""
+    tables_data, programmes_data, problems = read_rule_files(Path(path) if path else DEFAULT_DIR)
     if problems:
-        raise CatalogError(problems)
+        raise RulesError(problems)
     tables = {ident: _table(data) for ident, data in tables_data.items()}
-    return Catalog((_programme(data, tables) for data in programmes_data.values()), tables)
+    return ProgrammeRules((_programme(data, tables) for data in programmes_data.values()), tables)

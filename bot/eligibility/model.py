@@ -6,9 +6,11 @@ touches YAML or parses static dates again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any, NamedTuple, TypedDict
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 RESULTS = (MET, NOT_MET, UNKNOWN)
@@ -34,36 +36,63 @@ STATUS_LABELS_DE: Mapping[str, str] = {
     "german_citizen": "deutsche Staatsangehörigkeit",
 }
 STATUS_CODES = frozenset(STATUS_LABELS_DE)
+# Statuses that exist only for people who came to Germany themselves: asylum seekers, tolerated
+# people and those granted protection [I] (issue 14). They establish the person's own migration
+# even without an arrival date.
+STATUSES_AFTER_OWN_MIGRATION = frozenset({
+    "gestattung", "duldung", "duldung_ausbildung", "duldung_beschaeftigung", "duldung_ungeklaerte_identitaet",
+    "ae_schutz", "ae_abschiebungsverbot", "ae_24",
+})
 # The person's own "I don't know" is a code of its own and always yields `unknown`.
 STATUS_UNKNOWN = "unknown"
 
 CERTAINTIES = ("F", "L", "I", "?")  # found in source, law not re-read, inference, open
 
 
-class ReadOnlyDict(dict):
-    """A dict that refuses changes.
+class Reason(TypedDict):
+    """One criterion's verdict in a result: `detail` for staff (German), `person` a msgid for the
+    person (messages.py) with its `person_args`."""
+    criterion: str
+    result: str  # MET, NOT_MET or UNKNOWN
+    detail: str
+    source: str
+    person: str
+    person_args: dict[str, Any]
 
-    Reason dicts are memoised and shared between results (that is what makes evaluation
-    fast), so they must not be changed in place; `dict(reason)` gives a private copy.
-    JSON encoding treats it as a plain dict, and copy/deepcopy/pickle give plain dicts.
-    """
-    __slots__ = ()
 
-    def _refuse(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError("eligibility results are shared and read-only; copy with dict(...)")
+class ModuleResult(TypedDict):
+    id: str
+    name: str
+    outcome: str
+    reasons: list[Reason]
 
-    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
-    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
 
-    def __reduce__(self):
-        return dict, (dict(self),)
+class StaffCheckResult(TypedDict):
+    detail: str
+    source: str
 
-    def __copy__(self) -> dict:
-        return dict(self)
 
-    def __deepcopy__(self, memo: dict) -> dict:
-        from copy import deepcopy
-        return {key: deepcopy(value, memo) for key, value in self.items()}
+class _ProgrammeParts(TypedDict, total=False):
+    modules: list[ModuleResult]  # programmes made of modules only
+    staff_checks: list[StaffCheckResult]  # what staff must check by hand, when the programme names any
+
+
+class ProgrammeResult(_ProgrammeParts):
+    id: str
+    kind: str  # "programme" or "referral"
+    names: dict[str, str]
+    outcome: str  # ELIGIBLE, NOT_ELIGIBLE or NEEDS_REVIEW
+    reasons: list[Reason]
+    team: str | None
+
+
+class EligibilityResult(TypedDict):
+    """What `evaluate` returns (docs/eligibility.md); plain JSON-ready dicts and lists."""
+    as_of: str
+    programmes: list[ProgrammeResult]
+    referrals: list[str]
+    referral_details: list[ProgrammeResult]
+    facts: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -75,17 +104,24 @@ class Source:
     legal_ref: str | None = None
 
     def cite(self) -> str:
+        return self._citation
+
+    @cached_property
+    def _citation(self) -> str:
         parts = [p for p in (self.legal_ref, self.title, self.url) if p]
         return "; ".join(parts) + f" [{self.certainty}]"
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """One criterion's decision, before it is put into the result dict."""
+NO_ARGS: Mapping[str, Any] = MappingProxyType({})
+
+
+class Verdict(NamedTuple):
+    """One criterion's decision, before it is put into the result dict (a tuple: a profile's
+    evaluation makes dozens, and a frozen dataclass is several times slower to build)."""
     result: str
     detail: str
     person: str
-    person_args: Mapping[str, Any] = field(default_factory=dict)
+    person_args: Mapping[str, Any] = NO_ARGS
     source: str | None = None  # overrides the criterion's own source (e.g. per region entry)
 
 
@@ -162,10 +198,10 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class CatalogError(Exception):
+class RulesError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("invalid programme catalog:\n" + "\n".join(f"  - {p}" for p in problems))
+        super().__init__("invalid programme rules:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 @dataclass(frozen=True)

@@ -362,7 +362,7 @@ def table_files(directory: Path) -> list[Path]:
     return sorted((directory / "reference").glob("*.yml"))
 
 
-def read_catalog_data(directory: Path) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
+def read_rule_files(directory: Path) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
     """Read and check every file; returns (tables, programmes, problems), keyed by id."""
     problems: list[Problem] = []
     tables: dict[str, Any] = {}
@@ -391,7 +391,7 @@ def read_catalog_data(directory: Path) -> tuple[dict[str, Any], dict[str, Any], 
 
 
 def validate_dir(directory: Path | str) -> list[Problem]:
-    return read_catalog_data(Path(directory))[2]
+    return read_rule_files(Path(directory))[2]
 
 
 def format_problems(problems: Iterable[Problem]) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Case, CaseMessage, Database, Intake
+from bot.db.case_states import OPEN_STATES, CaseState
 from bot.db.models import utcnow
 from bot.deployment import Deployment, Team
 from bot.handoff.outbox import enqueue
@@ -18,7 +19,6 @@ from bot.handoff.packet import Packet
 
 # Crockford's base32 without 0/1: nothing to confuse on the phone (O/0, I/1/L).
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-OPEN_STATES = ("new", "claimed", "contacted", "not_reached", "accepted", "referred")
 # How the staff chat names the danger in an urgent case's headline.
 CRISIS_LABELS = {
     "suicide": "Suizidgedanken oder Selbstverletzung",
@@ -58,6 +58,8 @@ class RelayCase:
     reference: str
     first_name: str | None
     staff_chat_id: str
+    conversation_id: str = ""
+    relay_open: bool = True  # False: an open case, handed back to the bot
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class CaseDesk:
                 reference = self._unused_reference(session)
                 packet = packet_for(reference)
                 case = Case(reference=reference, conversation_id=conversation_id, channel=channel, team=team.id,
-                            state="new", reason=reason, language=language, relay_open=True)
+                            state=CaseState.new, reason=reason, language=language, relay_open=True)
                 session.add(case)
             else:
                 packet = packet_for(case.reference)
@@ -155,12 +157,18 @@ class CaseDesk:
 
     def relay_case(self, conversation_id: str) -> RelayCase | None:
         """The case that takes the person's messages now, if any."""
+        case = self.open_case_of(conversation_id)
+        return case if case is not None and case.relay_open else None
+
+    def open_case_of(self, conversation_id: str) -> RelayCase | None:
+        """The person's open case, its relay open or not (a voice message goes to it either way)."""
         with self.database.session() as session:
             case = self._open_case(session, conversation_id)
-            if case is None or not case.relay_open:
+            if case is None:
                 return None
             team = self.deployment.team(case.team)
-            return RelayCase(case.id, case.reference, case.first_name, team.staff_chat_id if team else "")
+            return RelayCase(case.id, case.reference, case.first_name, team.staff_chat_id if team else "",
+                             case.conversation_id, case.relay_open)
 
     def relay_from_person(self, case: RelayCase, text: str) -> None:
         """Keep the message with the case and pass it to the team's chat."""

@@ -1,4 +1,4 @@
-"""Which gateway sends to which chat (decision 20): several gateways share the outbox, and a
+"""Which gateway sends to which chat (decision 22): several gateways share the outbox, and a
 chat is sent to by one of them at a time, so that no message goes twice and each chat's messages
 leave in the order they were queued.
 

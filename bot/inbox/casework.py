@@ -11,28 +11,14 @@ from sqlalchemy import String, and_, cast, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from bot.db import Case, CaseMessage, CaseNote, Database, Intake, OutboxMessage
+from bot.db import Case, CaseMessage, CaseNote, CaseVoice, Database, Intake, OutboxMessage
+from bot.db.case_states import CaseState
 from bot.db.models import utcnow
 from bot.deployment import Deployment
 from bot.handoff.outbox import enqueue, telegram_chat_of, undelivered
 from bot.inbox.accounts import Account
 from bot.messages import render
 
-STATES = ("new", "claimed", "contacted", "accepted", "referred", "not_reached", "closed")
-STATE_LABELS = {
-    "new": "neu", "claimed": "übernommen", "contacted": "Kontakt aufgenommen", "accepted": "aufgenommen",
-    "referred": "weitervermittelt", "not_reached": "nicht erreicht", "closed": "abgeschlossen",
-}
-# The way a case goes: new → claimed → contacted → accepted / referred / not_reached → closed.
-TRANSITIONS = {
-    "new": ("claimed", "closed"),
-    "claimed": ("contacted", "not_reached", "closed"),
-    "contacted": ("accepted", "referred", "not_reached", "closed"),
-    "not_reached": ("contacted", "closed"),
-    "accepted": ("closed",),
-    "referred": ("closed",),
-    "closed": (),
-}
 AGE_GROUPS = {"u18": (0, 17), "18-27": (18, 27), "28-44": (28, 44), "45+": (45, 200)}
 MAX_REPLY_LENGTH = 12000  # longer than Telegram's 4096 characters goes as several messages
 STAFF_PHRASES = ("staff_phrase_hello", "staff_phrase_when_free", "staff_phrase_call", "staff_phrase_meeting",
@@ -52,7 +38,7 @@ class Refused(ValueError):
 
 
 @dataclass(frozen=True)
-class Filters:
+class CaseFilters:
     state: str = ""
     programme: str = ""
     municipality: str = ""
@@ -81,6 +67,7 @@ class CaseView:
     messages: list[CaseMessage] = field(default_factory=list)
     notes: list[CaseNote] = field(default_factory=list)
     undelivered: list[OutboxMessage] = field(default_factory=list)  # Telegram finally did not take these
+    voices: list[CaseVoice] = field(default_factory=list)  # the person's voice messages, without their audio
 
 
 class Casework:
@@ -107,20 +94,20 @@ class Casework:
             raise Forbidden
         return case
 
-    def list(self, account: Account, filters: Filters, page: int = 1) -> CasePage:
+    def list(self, account: Account, filters: CaseFilters, page: int = 1) -> CasePage:
         """One page of the matching cases (PAGE_SIZE a page), and whether there are more."""
         if not self.may_see_cases(account):
             raise Forbidden
         page = max(1, page)
         # Urgent cases still open head the list: a person in danger is waiting.
-        urgent_open = and_(Case.urgent, Case.state != "closed")
+        urgent_open = and_(Case.urgent, Case.state != CaseState.closed)
         query = (select(Case).order_by(sql_case((urgent_open, 0), else_=1), Case.created_at.desc(), Case.id)
                  .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
         teams = self.visible_teams(account)
         if teams is not None:
             query = query.where(Case.team.in_(teams))
         if filters.state == "open":
-            query = query.where(Case.state != "closed")
+            query = query.where(Case.state != CaseState.closed)
         elif filters.state:
             query = query.where(Case.state == filters.state)
         if filters.programme:
@@ -147,7 +134,18 @@ class Casework:
             messages = list(session.scalars(select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)))
             notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case_id).order_by(CaseNote.id)))
             failed = undelivered(session, case.conversation_id, [m.id for m in messages])
-            return CaseView(case, messages, notes, failed)
+            voices = list(session.scalars(select(CaseVoice).where(CaseVoice.case_id == case_id).order_by(CaseVoice.id)))
+            return CaseView(case, messages, notes, failed, voices)
+
+    def voice(self, account: Account, case_id: str, voice_id: int) -> tuple[str, bytes]:
+        """A voice message of the case, to play: its type and its audio."""
+        with self.database.session() as session:
+            self._check(account, session.get(Case, case_id))
+            row = session.execute(select(CaseVoice.mime_type, CaseVoice.audio)
+                                  .where(CaseVoice.id == voice_id, CaseVoice.case_id == case_id)).first()
+            if row is None:
+                raise NotFound
+            return row.mime_type, row.audio
 
     def team_members(self, case: Case) -> tuple[str, ...]:
         team = self.deployment.team(case.team)
@@ -166,13 +164,13 @@ class Casework:
     def assign(self, account: Account, case_id: str, login: str) -> None:
         with self.database.session() as session:
             case = self._change(session, account, case_id)
-            if case.state == "closed":
+            if case.state == CaseState.closed:
                 raise Refused("Der Fall ist abgeschlossen.")
             if login not in self.team_members(case):
                 raise Refused(f"{login} gehört nicht zum Team dieses Falls.")
             case.assigned_to = login
-            if case.state == "new":
-                case.state, case.claimed_at = "claimed", utcnow()
+            if case.state == CaseState.new:
+                case.state, case.claimed_at = CaseState.claimed, utcnow()
             self._sync_intake(session, case)
 
     def relay_ending(self, account: Account, case_id: str, state: str | None) -> Case | None:
@@ -186,26 +184,32 @@ class Casework:
                 if not case.relay_open:
                     raise Refused("Die Person ist schon wieder beim Bot.")
                 return case
-            self._check_transition(case, state)
-            return case if state == "closed" and case.relay_open else None
+            return case if self._target(case, state) is CaseState.closed and case.relay_open else None
 
     @staticmethod
-    def _check_transition(case: Case, state: str) -> None:
-        if state not in TRANSITIONS.get(case.state, ()):
-            raise Refused(f"Von „{STATE_LABELS[case.state]}“ geht es nicht zu „{STATE_LABELS.get(state, state)}“.")
+    def _target(case: Case, state: str) -> CaseState:
+        """The state asked for, if the case may go there now (a form sends any text)."""
+        try:
+            target = CaseState(state)
+        except ValueError:
+            raise Refused("Diesen Stand gibt es nicht.") from None
+        current = CaseState(case.state)
+        if not current.may_become(target):
+            raise Refused(f"Von „{current.label}“ geht es nicht zu „{target.label}“.")
+        return target
 
     def set_state(self, account: Account, case_id: str, state: str) -> tuple[Case, bool]:
         """Move the case on; returns the case and whether the relay has just ended."""
         with self.database.session() as session:
             case = self._change(session, account, case_id)
-            self._check_transition(case, state)
-            if state == "claimed" and case.assigned_to is None:
+            target = self._target(case, state)
+            if target is CaseState.claimed and case.assigned_to is None:
                 case.assigned_to, case.claimed_at = account.login, utcnow()
-            if state == "contacted" and case.first_contact_at is None:
+            if target is CaseState.contacted and case.first_contact_at is None:
                 case.first_contact_at = utcnow()
-            case.state = state
-            relay_ended = state == "closed" and case.relay_open
-            if state == "closed":
+            case.state = target
+            relay_ended = target is CaseState.closed and case.relay_open
+            if target is CaseState.closed:
                 case.closed_at, case.relay_open = utcnow(), False
             self._sync_intake(session, case)
             return case, relay_ended
@@ -245,16 +249,16 @@ class Casework:
             raise Refused(f"Die Nachricht ist zu lang (höchstens {MAX_REPLY_LENGTH} Zeichen).")
         with self.database.session() as session:
             case = self._change(session, account, case_id)
-            if case.state == "closed":
+            if case.state == CaseState.closed:
                 raise Refused("Der Fall ist abgeschlossen; die Person erreicht wieder den Bot.")
             chat_id = telegram_chat_of(case.conversation_id)
             if chat_id is None:
                 raise Refused("Diese Person schreibt nicht über Telegram; eine Antwort kann nicht zugestellt werden.")
             now = utcnow()
-            if case.state == "new":
+            if case.state == CaseState.new:
                 case.assigned_to, case.claimed_at = account.login, now
-            if case.state in ("new", "claimed"):
-                case.state = "contacted"
+            if case.state in (CaseState.new, CaseState.claimed):
+                case.state = CaseState.contacted
             case.first_contact_at = case.first_contact_at or now
             # Staff reply while the bot was handed the person back: the relay opens again.
             case.relay_open = True

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.db import Case, CaseMessage, Conversation, CrisisAlert, Database, Intake
+from bot.db import Case, CaseMessage, CaseVoice, Conversation, CrisisAlert, Database, Intake
 from bot.db.models import utcnow
 from bot.intake.store import to_record
 
@@ -31,6 +31,15 @@ class RelayedMessage:
     from_person: bool
     text: str
     at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class VoiceMessage:
+    """A voice message kept with a case: when, and how long; the sound itself stays with the case."""
+
+    case_reference: str
+    at: datetime.datetime
+    duration_seconds: int | None
 
 
 @dataclass(frozen=True)
@@ -59,10 +68,11 @@ class PersonalData:
     crisis_message: str | None = None  # a message waiting for the person's answer to the offer of help
     last_message_at: datetime.datetime | None = None
     chat: tuple[ChatLine, ...] = field(default_factory=tuple)
+    voice_messages: tuple[VoiceMessage, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.intake or self.cases or self.crisis_message or self.chat)
+        return not (self.intake or self.cases or self.crisis_message or self.chat or self.voice_messages)
 
     def as_json(self, now: datetime.datetime | None = None) -> bytes:
         data = {
@@ -75,6 +85,9 @@ class PersonalData:
                 "messages": [{"from": "you" if m.from_person else "team", "text": m.text, "at": _iso(m.at)}
                              for m in case.messages],
             } for case in self.cases],
+            "voice_messages_to_the_team": [{
+                "case": voice.case_reference, "at": _iso(voice.at), "duration_seconds": voice.duration_seconds,
+            } for voice in self.voice_messages],
             "pending_crisis_message": self.crisis_message,
             "chat_with_the_assistant": [{
                 "from": "you" if line.from_person else "assistant", "text": line.text,
@@ -99,7 +112,13 @@ def collect(database: Database, conversation_id: str, chat: tuple[ChatLine, ...]
             messages = session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id))
             cases.append(CaseData(case.reference, case.state, case.team, case.created_at, case.closed_at, tuple(
                 RelayedMessage(m.direction == "in", m.text, m.created_at) for m in messages)))
+        # Not the audio: a list of what is kept (the sound is played to staff on the case page).
+        voices = tuple(VoiceMessage(reference, at, duration) for reference, at, duration in session.execute(
+            select(Case.reference, CaseVoice.created_at, CaseVoice.duration_seconds)
+            .join(Case, Case.id == CaseVoice.case_id)
+            .where(CaseVoice.conversation_id == conversation_id).order_by(CaseVoice.id)))
         alert = session.scalar(select(CrisisAlert.text).where(CrisisAlert.conversation_id == conversation_id))
         conversation = session.get(Conversation, conversation_id)
         return PersonalData(intake=to_record(intake) if intake else None, cases=tuple(cases), crisis_message=alert,
-                            last_message_at=conversation.last_seen_at if conversation else None, chat=chat)
+                            last_message_at=conversation.last_seen_at if conversation else None, chat=chat,
+                            voice_messages=voices)

@@ -22,6 +22,7 @@ from bot.db import (
     Case,
     CaseMessage,
     CaseNote,
+    CaseVoice,
     Conversation,
     CrisisAlert,
     Database,
@@ -116,6 +117,9 @@ class Eraser:
             ("staff_notices", delete(StaffNotice).where(StaffNotice.conversation_id == conversation_id)),
             ("case_messages", delete(CaseMessage).where(CaseMessage.case_id.in_(case_ids))),
             ("case_notes", delete(CaseNote).where(CaseNote.case_id.in_(case_ids))),
+            # Their voice; its copies in the team's chat are staff notices, taken back above.
+            ("case_voice_messages", delete(CaseVoice).where(or_(
+                CaseVoice.conversation_id == conversation_id, CaseVoice.case_id.in_(case_ids)))),
             ("cases", delete(Case).where(Case.id.in_(case_ids))),
             ("crisis_alerts", delete(CrisisAlert).where(CrisisAlert.conversation_id == conversation_id)),
             ("intake_stats", delete(IntakeStats).where(IntakeStats.intake_id.in_(intake_ids))),

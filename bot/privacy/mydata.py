@@ -41,6 +41,9 @@ def _sections(data: PersonalData, slots: dict[str, Any], language: str, deployme
             sections.append("\n".join([say("mydata_messages"), *(
                 say("mydata_from_you" if m.from_person else "mydata_from_team", date=_date(m.at, language), text=m.text)
                 for m in case.messages)]))
+    if data.voice_messages:
+        sections.append(say("mydata_voice", count=len(data.voice_messages),
+                            date=_date(data.voice_messages[-1].at, language)))
     if data.crisis_message:
         sections.append(say("mydata_crisis"))
     if data.chat:

@@ -17,6 +17,7 @@ from sqlalchemy import case, delete, func, or_, select, union
 
 from bot.config import Settings
 from bot.db import AuditEntry, CallbackPayload, Case, Conversation, CrisisAlert, Database, Intake, StaffSession
+from bot.db.case_states import CaseState
 from bot.db.models import utcnow
 from bot.db.session import rows_affected
 from bot.deployment import Retention, load_deployment
@@ -52,7 +53,7 @@ def _closed_cases(database: Database, cutoff: datetime.datetime) -> list[str]:
     with database.session() as session:
         return list(session.scalars(
             select(Case.conversation_id).group_by(Case.conversation_id)
-            .having(func.sum(case((Case.state != "closed", 1), else_=0)) == 0, func.max(Case.closed_at) < cutoff)
+            .having(func.sum(case((Case.state != CaseState.closed, 1), else_=0)) == 0, func.max(Case.closed_at) < cutoff)
         ))
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Case, Conversation, Database, Intake, Reminder
+from bot.db.case_states import OPEN_STATES
 from bot.db.session import rows_affected
-from bot.handoff.cases import OPEN_STATES
 from bot.handoff.outbox import telegram_chat_of
 from bot.rasa_client import Reply
 from bot.telegram.sender import queue_replies

@@ -13,7 +13,7 @@ from bot.db import Database, migrate
 from bot.deployment import load_deployment
 from bot.stats.demo import DemoData, RealDataPresent
 from bot.stats.export import aggregates_csv
-from bot.stats.report import Filters, Statistics
+from bot.stats.report import ReportFilters, Statistics
 from bot.stats.tables import Table, tables
 
 
@@ -33,8 +33,8 @@ def _stats(args: argparse.Namespace) -> int:
     settings = load_settings()
     migrate(settings.app_database_url)
     deployment = load_deployment(settings.deployment_file)
-    default = Filters.default()
-    filters = Filters(args.date_from or default.date_from, args.date_to or default.date_to,
+    default = ReportFilters.default()
+    filters = ReportFilters(args.date_from or default.date_from, args.date_to or default.date_to,
                       team=args.team, programme=args.programme, language=args.language)
     figures = tables(Statistics(Database(settings.app_database_url), deployment).report(filters), deployment)
     if args.format == "json":

@@ -9,13 +9,17 @@ from __future__ import annotations
 import datetime
 import random
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
 from bot.db import Case, Conversation, Database, Intake
+from bot.db.case_states import CONTACTED_STATES, CaseState
 from bot.deployment import Deployment, Team
 from bot.stats.facts import QUESTION_ORDER, refresh
+
+T = TypeVar("T")
 
 DEMO_CHANNEL = "demo"
 LANGUAGES = {"ar": 24, "uk": 17, "fa": 11, "tr": 8, "en": 6, "ps": 6, "ru": 5, "ku": 5, "ckb": 3, "ti": 4,
@@ -25,8 +29,8 @@ GENDERS = {"male": 52, "female": 40, "diverse": 1, "undisclosed": 7}
 RESIDENCE = {"gestattung": 22, "duldung": 12, "ae_schutz": 25, "ae_24": 17, "ae_sonstige": 8, "ae_25_5": 3,
              "fiktionsbescheinigung": 4, "niederlassungserlaubnis": 2, "eu_citizen": 2, "unknown": 5}
 OUTCOMES = {"eligible": 35, "needs_review": 15, "not_eligible": 50}
-CASE_STATES = {"new": 9, "claimed": 7, "contacted": 24, "accepted": 22, "referred": 12, "not_reached": 9, "closed": 17}
-CONTACTED_STATES = {"contacted", "accepted", "referred", "closed"}
+CASE_STATES = {CaseState.new: 9, CaseState.claimed: 7, CaseState.contacted: 24, CaseState.accepted: 22,
+               CaseState.referred: 12, CaseState.not_reached: 9, CaseState.closed: 17}
 NATIONALITIES = {"SY": 25, "UA": 17, "AF": 16, "IQ": 10, "TR": 8, "IR": 6, "ER": 4, "SO": 3, "RU": 3, "unknown": 8}
 # Each further question loses some people; the long middle part (school, work) loses most.
 DROPOFF_WEIGHTS = (6, 3, 9, 3, 4, 6, 2, 8, 3, 5, 3, 6, 4, 7, 8, 6, 3, 2, 2)
@@ -40,7 +44,7 @@ class RealDataPresent(RuntimeError):
     pass
 
 
-def _pick(rng: random.Random, weights: dict[str, int]) -> str:
+def _pick(rng: random.Random, weights: Mapping[T, int]) -> T:
     return rng.choices(list(weights), list(weights.values()))[0]
 
 
@@ -159,14 +163,14 @@ class DemoData:
         hours = rng.lognormvariate(3.3 if team.default else 3.0, 0.8)
         contacted = opened + datetime.timedelta(hours=hours) if state in CONTACTED_STATES else None
         if contacted and contacted > self.now:
-            contacted, state = None, "claimed"
+            contacted, state = None, CaseState.claimed
         eligible = [p["id"] for p in answers["eligibility"]["programmes"] if p["outcome"] != "not_eligible"]
         return {
             "id": str(uuid.UUID(int=rng.getrandbits(128))), "reference": f"D-{n:07d}",
             "conversation_id": conversation_id, "channel": DEMO_CHANNEL, "team": team.id, "state": state,
             "reason": "intake_complete", "language": record["language"], "first_name": "Demo", "age": None,
             "municipality_ags": ags, "programmes": eligible, "summary": "Demo", "headline": f"D-{n:07d} · Demo",
-            "relay_open": state != "closed", "assigned_to": None, "created_at": opened, "updated_at": contacted or opened,
+            "relay_open": state is not CaseState.closed, "assigned_to": None, "created_at": opened, "updated_at": contacted or opened,
             "claimed_at": None, "first_contact_at": contacted,
-            "closed_at": contacted if state == "closed" else None,
+            "closed_at": contacted if state is CaseState.closed else None,
         }

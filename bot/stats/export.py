@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.db import Case, Database
 from bot.stats.cells import csv_cell, is_formula_like
-from bot.stats.report import Filters, Statistics
+from bot.stats.report import ReportFilters, Statistics
 from bot.stats.tables import Table
 
 CASE_COLUMNS = ("reference", "team", "state", "reason", "language", "municipality_ags", "age", "programmes",
@@ -31,7 +31,7 @@ def aggregates_csv(tables: Sequence[Table], suppressed: bool = True) -> str:
     return out.getvalue()
 
 
-def aggregates_xlsx(tables: Sequence[Table], filters: Filters) -> bytes:
+def aggregates_xlsx(tables: Sequence[Table], filters: ReportFilters) -> bytes:
     """One sheet per table, as on the dashboard."""
     workbook = Workbook()
     if workbook.active is not None:  # a new workbook has one empty sheet
@@ -55,7 +55,7 @@ def aggregates_xlsx(tables: Sequence[Table], filters: Filters) -> bytes:
     return out.getvalue()
 
 
-def cases_csv(database: Database, statistics: Statistics, filters: Filters) -> str:
+def cases_csv(database: Database, statistics: Statistics, filters: ReportFilters) -> str:
     """The cases opened in the range, without names or the handoff text (not needed for reports)."""
     out = io.StringIO()
     writer = csv.writer(out)

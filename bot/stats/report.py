@@ -15,6 +15,7 @@ from sqlalchemy import String, and_, case, cast, distinct, func, or_, select, tr
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.db import Case, Conversation, Database, Intake, IntakeStats, Reminder
+from bot.db.case_states import CaseState
 from bot.deployment import Deployment
 from bot.stats.facts import NOT_COUNTED, refresh
 
@@ -23,7 +24,7 @@ DIMENSIONS = ("language", "municipality", "programme", "outcome", "gender", "age
 
 
 @dataclass(frozen=True)
-class Filters:
+class ReportFilters:
     date_from: datetime.date
     date_to: datetime.date  # inclusive
     team: str = ""
@@ -31,7 +32,7 @@ class Filters:
     language: str = ""
 
     @classmethod
-    def default(cls, today: datetime.date | None = None) -> Filters:
+    def default(cls, today: datetime.date | None = None) -> ReportFilters:
         today = today or datetime.date.today()
         return cls(today - datetime.timedelta(days=364), today)
 
@@ -78,7 +79,7 @@ class ContactTime:
 
 @dataclass
 class Report:
-    filters: Filters
+    filters: ReportFilters
     days: dict[str, Volume] = field(default_factory=dict)
     breakdowns: dict[str, dict[str, Volume]] = field(default_factory=dict)
     funnel: list[tuple[str, int | None]] = field(default_factory=list)
@@ -121,7 +122,7 @@ class Statistics:
         self.database = database
         self.deployment = deployment
 
-    def report(self, filters: Filters) -> Report:
+    def report(self, filters: ReportFilters) -> Report:
         refresh(self.database)
         report = Report(filters)
         where = self._intake_conditions(filters)
@@ -166,7 +167,7 @@ class Statistics:
             dropoff[question or "consent"][language or "unknown"] = count
         report.dropoff = dict(dropoff)
 
-    def _reminders(self, session: Any, filters: Filters) -> dict[str, Reminded]:
+    def _reminders(self, session: Any, filters: ReportFilters) -> dict[str, Reminded]:
         """Per language of the intake, the reminders sent in the range (not the intakes created
         in it): the intake's other filters apply, and its person's consent to statistics."""
         start, end = filters.bounds()
@@ -181,7 +182,7 @@ class Statistics:
         counted = {language or "unknown": Reminded(sent, intakes, back) for language, sent, intakes, back in rows}
         return dict(sorted(counted.items(), key=lambda item: -item[1].sent))
 
-    def _intake_conditions(self, filters: Filters, dates: bool = True) -> ColumnElement[bool]:
+    def _intake_conditions(self, filters: ReportFilters, dates: bool = True) -> ColumnElement[bool]:
         # Intakes the person did not allow to be counted are left out of every figure.
         conditions = [IntakeStats.status != NOT_COUNTED]
         if dates:
@@ -209,7 +210,7 @@ class Statistics:
 
     # --- the funnel and cases ------------------------------------------------------------------
 
-    def case_conditions(self, filters: Filters) -> ColumnElement[bool]:
+    def case_conditions(self, filters: ReportFilters) -> ColumnElement[bool]:
         start, end = filters.bounds()
         conditions = [Case.created_at >= start, Case.created_at < end]
         if filters.team:
@@ -221,7 +222,7 @@ class Statistics:
             conditions.append(cast(Case.programmes, String).contains(f'"{filters.programme}"'))
         return and_(*conditions)
 
-    def _funnel(self, session: Any, report: Report, filters: Filters) -> list[tuple[str, int | None]]:
+    def _funnel(self, session: Any, report: Report, filters: ReportFilters) -> list[tuple[str, int | None]]:
         consented = sum(v.started for v in report.days.values())
         complete = sum(v.completed for v in report.days.values())
         handed_off = sum(v.handed_off for v in report.days.values())
@@ -233,12 +234,12 @@ class Statistics:
             first_message = session.scalar(select(func.count()).select_from(Conversation).where(
                 Conversation.last_seen_at >= start, Conversation.last_seen_at < end))
         contacted = sum(t.contacted for t in report.contact_times)
-        accepted = session.scalar(select(func.count()).where(self.case_conditions(filters), Case.state == "accepted"))
+        accepted = session.scalar(select(func.count()).where(self.case_conditions(filters), Case.state == CaseState.accepted))
         return [("first_message", first_message), ("consent", consented), ("profile_complete", complete),
                 ("eligible", eligible), ("handed_off", handed_off), ("first_contact", contacted),
                 ("accepted", accepted)]
 
-    def _contact_times(self, session: Any, filters: Filters) -> list[ContactTime]:
+    def _contact_times(self, session: Any, filters: ReportFilters) -> list[ContactTime]:
         # Grouped by whole minutes in SQL: a few thousand rows instead of one per case.
         minutes: dict[str, list[float]] = defaultdict(list)
         opened: dict[str, int] = defaultdict(int)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -22,11 +23,15 @@ from telegram.ext import (
     filters,
 )
 
+from bot.audio import Speaker
+from bot.audio.listening import LISTEN_DATA_PREFIX, listen_button, listened_language
+from bot.audio.synthesis import SynthesisFailed
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversations, Person
 from bot.crisis_response import CrisisResponse
 from bot.db import Database
-from bot.handoff.outbox import Outbox
+from bot.handoff.outbox import Outbox, enqueue_voice
+from bot.i18n import SUPPORTED_LANGUAGES
 from bot.rasa_client import RasaClient, Reply
 from bot.reminders.loop import Reminding
 from bot.safety import warm_up as warm_up_crisis_detection
@@ -35,12 +40,13 @@ from bot.telegram.inbound import DurableQueue, Inbound, retrying
 from bot.telegram.keyboards import payload_for
 from bot.telegram.metrics import GatewayMetrics
 from bot.telegram.sender import Sender, queue_replies
+from bot.telegram.voice import download_voice
 
 logger = logging.getLogger(__name__)
 
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 seconds per action
 TYPING_AFTER_SECONDS = 0.5  # a turn still under way then shows "typing…"
-ALL_COMMANDS = (*COMMANDS, "privacy", "delete", "status", "mydata", "stop")
+ALL_COMMANDS = (*COMMANDS, "privacy", "delete", "status", "mydata", "stop", "listen")
 SENDER_STALE_SECONDS = 30.0  # a sender round takes milliseconds; this long without one, it hangs
 CRISIS_POLL_SECONDS = 5.0  # how often unanswered crisis alerts are looked for (minutes matter, not seconds)
 REMINDERS_STALE_SECONDS = 180.0  # a reminder round waits for Rasa at most a minute per reminder
@@ -65,8 +71,9 @@ class Gateway:
         self.settings = settings
         self.database = Database(settings.app_database_url, commits_wait_for_disk=False)
         self.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
-        self.conversations = Conversations(settings, self.rasa, wait_for_rasa=True)
+        self.conversations = Conversations(settings, self.rasa, self.database, wait_for_rasa=True)
         self.metrics = GatewayMetrics(self.database)
+        self.speaker = Speaker(settings.audio_cache_dir, settings.recordings_dir)
         self.conversations.crisis.on_alert = self.metrics.crisis_alerts.inc
         # Every update is stored first, then handled here one at a time per chat (inbound.py), so
         # a chat's turns, and their replies, never overtake each other; chats run concurrently.
@@ -101,6 +108,7 @@ class Gateway:
             CallbackQueryHandler(self.on_button),
             MessageHandler(private & new & filters.TEXT & ~filters.COMMAND, self.on_text),
             MessageHandler(private & new & filters.COMMAND, self.on_unknown_command),
+            MessageHandler(private & new & (filters.VOICE | filters.AUDIO), self.on_voice),
             MessageHandler(private & new & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.on_unsupported),
         ]
         self.application = application
@@ -149,35 +157,86 @@ class Gateway:
         finally:
             typing.cancel()
 
-    async def _send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
+    async def _send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply],
+                    audible: bool = False, read_aloud: bool = False) -> None:
         """Queue the turn's replies for the sender: stored first, so a crash loses none; sent in
-        order, retried, split when too long (bot/telegram/sender.py)."""
+        order, retried, split when too long (bot/telegram/sender.py).
+
+        `audible`: a turn Rasa answered, whose messages get a 🔊 in the person's language (and
+        their voice after them, with `read_aloud` or when the person asked for it always). Not
+        for the notices said while Rasa is down: finding the language asks Rasa."""
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
         message = update.effective_message
         reply_to = message.message_id if message is not None and update.callback_query is None else None
-        await asyncio.to_thread(self._queue, str(chat_id), person_of(update).conversation_id, replies, reply_to)
+        person = person_of(update)
+        language = await self.conversations.language(person) if audible and any(_said(r) for r in replies) else None
+        await asyncio.to_thread(self._queue, str(chat_id), person.conversation_id, replies, reply_to, language,
+                                read_aloud)
         if self.sender is not None:
             self.sender.wake()
 
-    def _queue(self, chat_id: str, conversation_id: str, replies: list[Reply], reply_to: int | None) -> None:
+    def _queue(self, chat_id: str, conversation_id: str, replies: list[Reply], reply_to: int | None,
+               language: str | None = None, read_aloud: bool = False) -> None:
+        voices: dict[int, bytes] = {}
+        if language is not None:
+            replies = [self._with_listen_button(reply, language) for reply in replies]
+            # Synthesised before the transaction, which must not wait for it.
+            if read_aloud or self.conversations.always_audio.get(conversation_id):
+                voices = {index: audio for index, reply in enumerate(replies)
+                          if _said(reply) and (audio := self._audio(language, reply.text, _titles(reply.buttons)))}
         with self.database.session() as session:
-            queue_replies(session, chat_id, conversation_id, replies, reply_to)
+            for index, reply in enumerate(replies):
+                queue_replies(session, chat_id, conversation_id, [reply], reply_to)
+                if index in voices:
+                    enqueue_voice(session, chat_id, voices[index], conversation_id=conversation_id)
+
+    def _with_listen_button(self, reply: Reply, language: str) -> Reply:
+        if not _said(reply) or not self.speaker.can_speak(language, reply.text, _titles(reply.buttons)):
+            return reply
+        return dataclasses.replace(reply, buttons=(*reply.buttons, listen_button(language)))
+
+    def _audio(self, language: str, text: str, choices: list[str]) -> bytes | None:
+        try:
+            return self.speaker.audio(language, text, choices)
+        except SynthesisFailed as error:  # the text stays; only its voice is missing
+            logger.error("audio: synthesis failed: %s", error)
+            return None
+
+    async def _read_aloud(self, update: Update, query: CallbackQuery, language: str) -> None:
+        """A tap on 🔊: the message it is under, as a voice message in the language it was written in."""
+        # A message older than 48 hours comes as an InaccessibleMessage, without its text.
+        message = query.message if isinstance(query.message, Message) else None
+        if message is None or not message.text or language not in SUPPORTED_LANGUAGES:
+            return
+        choices = [b.text for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
+                   for b in row if not str(b.callback_data or "").startswith(LISTEN_DATA_PREFIX)]
+        audio = await asyncio.to_thread(self._audio, language, message.text, choices)
+        if audio is None:
+            return
+        chat_id, conversation_id = str(update.effective_chat.id), person_of(update).conversation_id  # type: ignore[union-attr]
+        await asyncio.to_thread(self._queue_voice, chat_id, conversation_id, audio)
+        if self.sender is not None:
+            self.sender.wake()
+
+    def _queue_voice(self, chat_id: str, conversation_id: str, audio: bytes) -> None:
+        with self.database.session() as session:
+            enqueue_voice(session, chat_id, audio, conversation_id=conversation_id)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with self._turn(update, context):
             replies = await self.conversations.text(person_of(update), update.effective_message.text or "")  # type: ignore[union-attr]
-        await self._send(update, context, replies)
+        await self._send(update, context, replies, audible=True)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         name = (update.effective_message.text or "/").split()[0][1:].split("@")[0].lower()  # type: ignore[union-attr]
         async with self._turn(update, context):
             replies = await self.conversations.command(person_of(update), name)
-        await self._send(update, context, replies)
+        await self._send(update, context, replies, audible=True, read_aloud=name == "listen")
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with self._turn(update, context):
             replies = await self.conversations.command(person_of(update), "help")
-        await self._send(update, context, replies)
+        await self._send(update, context, replies, audible=True)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -186,17 +245,20 @@ class Gateway:
         # After a wait (Rasa down) the query may be too old to answer: the tap still counts.
         with contextlib.suppress(TelegramError):
             await query.answer()
+        if (language := listened_language(query.data or "")) is not None:
+            await self._read_aloud(update, query, language)  # no answer: the question stays open
+            return
         payload = await asyncio.to_thread(payload_for, self.database, person.conversation_id, query.data or "")
         if payload is None:
             # Not a button we sent (forged, or from a database that was reset): say so, ask again.
             async with self._turn(update, context):
                 replies = await self.conversations.unusable(person, "error_stale_button")
-            await self._send(update, context, replies)
+            await self._send(update, context, replies, audible=True)
             return
         title = await self._mark_chosen(query)
         async with self._turn(update, context):
             replies = await self.conversations.button(person, payload, title or "")
-        await self._send(update, context, replies)
+        await self._send(update, context, replies, audible=True)
 
     @staticmethod
     async def _mark_chosen(query: CallbackQuery) -> str | None:
@@ -216,16 +278,33 @@ class Gateway:
             await query.edit_message_text(f"{message.text}\n\n✓ {chosen}" if chosen else message.text)
         return chosen
 
+    async def on_voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        async with self._turn(update, context):
+            replies = await self.conversations.voice(
+                person_of(update), lambda: download_voice(context.bot, message, self.settings.voice_max_bytes))
+        await self._send(update, context, replies)
+
     async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with self._turn(update, context):
             replies = await self.conversations.unusable(person_of(update), "gateway_unsupported_content")
-        await self._send(update, context, replies)
+        await self._send(update, context, replies, audible=True)
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edit is not a new answer (the question has moved on): say so, on every edit, so
         that nobody takes a silent bot for a correction accepted (decision 10)."""
         notice = await self.conversations.local_notice(person_of(update), "gateway_edit_not_read")
         await self._send(update, context, [notice])
+
+
+def _said(reply: Reply) -> bool:
+    """A message with words (not a reaction, not a file)."""
+    return bool(reply.text) and reply.reaction is None and reply.document is None
+
+
+def _titles(buttons: tuple[dict[str, str], ...]) -> list[str]:
+    return [b["title"] for b in buttons if "payload" in b]
 
 
 async def escalate_crisis_alerts(crisis: CrisisResponse, stop: asyncio.Event) -> None:

@@ -58,6 +58,8 @@ RENEW_SECONDS = 20.0
 # Set while an update is worked on again after an attempt that may have reached Rasa: the turn
 # then checks Rasa's tracker before sending (bot/rasa_client.py).
 retrying: ContextVar[bool] = ContextVar("retrying", default=False)
+# How many attempts at the update came before this one (a voice download gives up at the last).
+attempts_before: ContextVar[int] = ContextVar("attempts_before", default=0)
 
 
 def conversation_of(update: Update) -> str | None:
@@ -270,6 +272,7 @@ class Inbound:
         assert self.bot is not None
         update = Update.de_json(json.loads(pending.content), self.bot)
         retrying.set(pending.attempts > 0)
+        attempts_before.set(pending.attempts)
         told = pending.told_to_wait
         turn = asyncio.create_task(self.process(update))
         try:

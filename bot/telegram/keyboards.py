@@ -4,6 +4,9 @@ Telegram limits callback_data to 64 bytes; Rasa payloads such as
 `/inform{"slot":"residence_status","value":"duldung_ausbildung"}` are longer. A button carries
 only a short, stable id; the payload it stands for is stored in the database, per conversation
 (the id hashes both), so forgetting a person removes their buttons' rows too.
+
+A button with `data` instead of a payload (the 🔊 of bot/audio/listening.py) carries that data
+itself: short, naming no one, nothing stored. It goes on a row of its own, below the answers.
 """
 from __future__ import annotations
 
@@ -61,9 +64,15 @@ def rows(titles: list[str]) -> list[list[int]]:
     return layout
 
 
+def stored_payloads(buttons: list[dict[str, str]]) -> list[str]:
+    """The payloads to remember for a keyboard (buttons that carry their own data have none)."""
+    return [b["payload"] for b in buttons if "payload" in b]
+
+
 def inline_keyboard(conversation_id: str, buttons: list[dict[str, str]]) -> InlineKeyboardMarkup:
-    titles = [b["title"] for b in buttons]
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(titles[i], callback_data=callback_id(conversation_id, buttons[i]["payload"])) for i in row]
-         for row in rows(titles)]
-    )
+    answers = [b for b in buttons if "payload" in b]
+    titles = [b["title"] for b in answers]
+    keyboard = [[InlineKeyboardButton(titles[i], callback_data=callback_id(conversation_id, answers[i]["payload"]))
+                 for i in row] for row in rows(titles)]
+    keyboard += [[InlineKeyboardButton(b["title"], callback_data=b["data"])] for b in buttons if "payload" not in b]
+    return InlineKeyboardMarkup(keyboard)

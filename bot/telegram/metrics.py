@@ -17,15 +17,17 @@ from bot.db.models import utcnow
 from bot.metrics import TURN_BUCKETS, Labelled, ScrapeTime, age_seconds, exposition, new_registry
 from bot.telegram.health import Checks
 
-TURN_KINDS = ("text", "button", "command", "other")
+TURN_KINDS = ("text", "button", "command", "voice", "other")
 SEND_RESULTS = ("ok", "retry_after", "server_error", "timeout", "network", "refused", "error")
 
 
 def turn_kind(update: Update) -> str:
-    """text, button, command or other (edits, photos, stickers …): never what was written."""
+    """text, button, command, voice or other (edits, photos, stickers …): never what was written."""
     if update.callback_query is not None:
         return "button"
     message = update.message
+    if message is not None and (message.voice or message.audio):
+        return "voice"  # how many speak rather than type: the bot cannot listen yet (decision 21)
     if message is None or message.text is None:
         return "other"
     return "command" if message.text.startswith("/") else "text"

@@ -13,13 +13,14 @@ from starlette.routing import Route
 
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.stats.export import aggregates_csv, aggregates_xlsx, cases_csv
-from bot.stats.report import Filters, Statistics
+from bot.stats.report import ReportFilters, Statistics
 from bot.stats.tables import Table, tables
-from bot.web.app import Inbox, signed_in
+from bot.web.auth import ADMIN_ROLES, requires_role, signed_in
 from bot.web.charts import bars, lines
+from bot.web.services import InboxServices
 
 FIGURE_ROLES = ("coordinator", "admin")
-CASE_ROLES = ("admin",)  # the role that may see cases across teams
+CASE_ROLES = ADMIN_ROLES  # the role that may see cases across teams
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -30,9 +31,9 @@ class Panel:
     folded: bool = False  # long tables (one row a day) start folded
 
 
-def filters_of(inbox: Inbox, request: Request) -> Filters:
+def filters_of(services: InboxServices, request: Request) -> ReportFilters:
     """The filters from the query string; anything unknown or malformed falls back to the default."""
-    params, default = request.query_params, Filters.default()
+    params, default = request.query_params, ReportFilters.default()
 
     def day(name: str, fallback: datetime.date) -> datetime.date:
         try:
@@ -41,8 +42,8 @@ def filters_of(inbox: Inbox, request: Request) -> Filters:
             return fallback
 
     date_from, date_to = day("from", default.date_from), day("to", default.date_to)
-    deployment = inbox.deployment
-    return Filters(
+    deployment = services.deployment
+    return ReportFilters(
         min(date_from, date_to), max(date_from, date_to),
         team=params.get("team", "") if deployment.team(params.get("team", "")) else "",
         programme=params.get("programme", "") if params.get("programme") in deployment.programmes else "",
@@ -59,37 +60,30 @@ def chart_of(table: Table) -> Markup:
     return bars(table.title, labels, [row[1] for row in table.rows])
 
 
-async def _refuse(inbox: Inbox, request: Request, message: str) -> Response:
-    await inbox.run(inbox.audit.record, request.state.account.login, "forbidden", None, request.url.path)
-    return inbox.page(request, "error.html", 403, message=message)
-
-
-async def _figures(inbox: Inbox, request: Request) -> tuple[Filters, list[Table]]:
-    filters = filters_of(inbox, request)
-    report = await inbox.run(Statistics(inbox.database, inbox.deployment).report, filters)
-    return filters, tables(report, inbox.deployment)
+async def _figures(services: InboxServices, request: Request) -> tuple[ReportFilters, list[Table]]:
+    filters = filters_of(services, request)
+    report = await services.run(Statistics(services.database, services.deployment).report, filters)
+    return filters, tables(report, services.deployment)
 
 
 @signed_in
-async def dashboard(inbox: Inbox, request: Request) -> Response:
-    if request.state.account.role not in FIGURE_ROLES:
-        return await _refuse(inbox, request, "Die Übersicht ist für die Koordination.")
-    filters, figures = await _figures(inbox, request)
-    await inbox.run(inbox.audit.record, request.state.account.login, "view_dashboard", None, filters.describe())
+@requires_role(*FIGURE_ROLES, refusal="Die Übersicht ist für die Koordination.")
+async def dashboard(services: InboxServices, request: Request) -> Response:
+    filters, figures = await _figures(services, request)
+    await services.run(services.audit.record, request.state.account.login, "view_dashboard", None, filters.describe())
     panels = [Panel(table, chart_of(table), folded=table.key in ("volume_week", "volume_day")) for table in figures]
-    return inbox.page(request, "dashboard.html", panels=panels, filters=filters, query=request.url.query,
+    return services.page(request, "dashboard.html", panels=panels, filters=filters, query=request.url.query,
                       may_export_cases=request.state.account.role in CASE_ROLES)
 
 
 @signed_in
-async def export_aggregates(inbox: Inbox, request: Request) -> Response:
-    if request.state.account.role not in FIGURE_ROLES:
-        return await _refuse(inbox, request, "Die Auswertungen sind für die Koordination.")
+@requires_role(*FIGURE_ROLES, refusal="Die Auswertungen sind für die Koordination.")
+async def export_aggregates(services: InboxServices, request: Request) -> Response:
     kind = request.path_params["kind"]
     if kind not in ("csv", "xlsx"):
         raise HTTPException(404)
-    filters, figures = await _figures(inbox, request)
-    await inbox.run(inbox.audit.record, request.state.account.login, f"export_aggregates_{kind}", None,
+    filters, figures = await _figures(services, request)
+    await services.run(services.audit.record, request.state.account.login, f"export_aggregates_{kind}", None,
                     filters.describe())
     name = f"lotse-auswertung-{filters.date_from}-{filters.date_to}.{kind}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
@@ -99,12 +93,11 @@ async def export_aggregates(inbox: Inbox, request: Request) -> Response:
 
 
 @signed_in
-async def export_cases(inbox: Inbox, request: Request) -> Response:
-    if request.state.account.role not in CASE_ROLES:
-        return await _refuse(inbox, request, "Die Fallliste dürfen nur Administratorinnen und Administratoren laden.")
-    filters = filters_of(inbox, request)
-    text = await inbox.run(cases_csv, inbox.database, Statistics(inbox.database, inbox.deployment), filters)
-    await inbox.run(inbox.audit.record, request.state.account.login, "export_cases", None, filters.describe())
+@requires_role(*CASE_ROLES, refusal="Die Fallliste dürfen nur Administratorinnen und Administratoren laden.")
+async def export_cases(services: InboxServices, request: Request) -> Response:
+    filters = filters_of(services, request)
+    text = await services.run(cases_csv, services.database, Statistics(services.database, services.deployment), filters)
+    await services.run(services.audit.record, request.state.account.login, "export_cases", None, filters.describe())
     name = f"lotse-faelle-{filters.date_from}-{filters.date_to}.csv"
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

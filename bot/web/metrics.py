@@ -64,10 +64,10 @@ def may_scrape(request: Request, settings: Settings) -> bool:
 
 
 async def metrics_page(request: Request) -> Response:
-    inbox = request.app.state.inbox
-    if not may_scrape(request, inbox.settings):
+    services = request.app.state.services  # bot/web/services.py, which imports this module
+    if not may_scrape(request, services.settings):
         return PlainTextResponse("Nicht erlaubt.", status_code=403)
-    return Response(await inbox.run(exposition, inbox.metrics.registry), media_type=CONTENT_TYPE)
+    return Response(await services.run(exposition, services.metrics.registry), media_type=CONTENT_TYPE)
 
 
 class RequestMetrics:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 
@@ -67,3 +68,19 @@ def client_of(request: Request, trusted_proxies: str = "") -> str:
         if not _is_trusted(hop, trusted_proxies):
             return hop[:64]
     return peer
+
+
+class SecurityHeaders:
+    """ASGI middleware: SECURITY_HEADERS on every HTTP response."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                headers.extend((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
+            await send(message)
+
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)

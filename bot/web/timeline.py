@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.db import CaseMessage, OutboxMessage
+from bot.db import CaseMessage, CaseVoice, OutboxMessage
 from bot.handoff.outbox import telegram_chat_of
+from bot.handoff.voice import duration_label
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Entry:
     author: str | None = None
     pending: bool = False  # a staff message not yet delivered
     undelivered: str | None = None  # why Telegram finally did not take it (German)
+    audio: str | None = None  # a voice message: where the page plays it from
 
 
 def _utc(timestamp: float) -> datetime.datetime:
@@ -56,6 +58,13 @@ def relay_entries(messages: list[CaseMessage], undelivered: Sequence[OutboxMessa
                   undelivered=failed.get(m.id)) for m in messages]
 
 
+def voice_entries(case_id: str, voices: Sequence[CaseVoice]) -> list[Entry]:
+    """The person's voice messages, among their messages; the audio is fetched when played."""
+    return [Entry(_aware(v.created_at), "person",
+                  f"🎤 Sprachnachricht{f' ({duration_label(v.duration_seconds)})' if v.duration_seconds else ''}",
+                  audio=f"/cases/{case_id}/voice/{v.id}") for v in voices]
+
+
 def undelivered_entries(undelivered: Sequence[OutboxMessage]) -> list[Entry]:
     """The bot's own messages Telegram did not take (staff replies show on their entry)."""
     return [Entry(_aware(row.created_at),
@@ -65,6 +74,7 @@ def undelivered_entries(undelivered: Sequence[OutboxMessage]) -> list[Entry]:
 
 
 def timeline(events: list[dict[str, Any]] | None, messages: list[CaseMessage],
-             undelivered: Sequence[OutboxMessage] = ()) -> list[Entry]:
-    return sorted([*bot_entries(events or []), *relay_entries(messages, undelivered), *undelivered_entries(undelivered)],
-                  key=lambda e: e.at)
+             undelivered: Sequence[OutboxMessage] = (), voices: Sequence[CaseVoice] = (),
+             case_id: str = "") -> list[Entry]:
+    return sorted([*bot_entries(events or []), *relay_entries(messages, undelivered), *undelivered_entries(undelivered),
+                   *voice_entries(case_id, voices)], key=lambda e: e.at)

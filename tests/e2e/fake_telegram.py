@@ -390,13 +390,21 @@ class TelegramUser:
                    "is_animated": False, "is_video": False, "type": "regular"}
         return self._push_and_wait({"message": self._message(sticker=sticker)}, 60.0)
 
+    def _voice(self, content: bytes, mime_type: str, duration: int) -> dict[str, Any]:
+        file_id = self.telegram.add_file(content)
+        return self._message(voice={"file_id": file_id, "file_unique_id": f"u{file_id}", "duration": duration,
+                                    "mime_type": mime_type, "file_size": len(content)})
+
     def send_voice(self, content: bytes, mime_type: str = "audio/ogg", duration: int = 3,
                    timeout: float = 60.0) -> list[BotMessage]:
-        """Send a voice message; waits for the bot's replies (none during a relay: use timeout)."""
-        file_id = self.telegram.add_file(content)
-        voice = {"file_id": file_id, "file_unique_id": f"u{file_id}", "duration": duration,
-                 "mime_type": mime_type, "file_size": len(content)}
-        return self._push_and_wait({"message": self._message(voice=voice)}, timeout)
+        """Send a voice message; waits for the bot's replies (none during a relay: use write_voice)."""
+        return self._push_and_wait({"message": self._voice(content, mime_type, duration)}, timeout)
+
+    def write_voice(self, content: bytes, mime_type: str = "audio/ogg", duration: int = 3) -> int:
+        """Send a voice message without waiting for a reply; returns its message id."""
+        message = self._voice(content, mime_type, duration)
+        self.telegram.push_update({"message": message})
+        return message["message_id"]
 
     def send_location(self) -> list[BotMessage]:
         return self._push_and_wait({"message": self._message(location={"latitude": 51.45, "longitude": 6.63})}, 60.0)

@@ -11,7 +11,7 @@ from bot.db import Conversation, Database, IntakeStats
 from bot.db.session import make_engine
 from bot.deployment import load_deployment
 from bot.stats.facts import NOT_COUNTED, refresh
-from bot.stats.report import Filters, Statistics
+from bot.stats.report import ReportFilters, Statistics
 from tests.e2e.conftest import Harness
 from tests.e2e.fake_telegram import BotMessage, TelegramUser
 
@@ -21,7 +21,8 @@ def texts(replies: list[BotMessage]) -> str:
 
 
 def titles(replies: list[BotMessage]) -> list[str]:
-    return [b["text"] for m in replies for b in m.buttons]
+    """The answers offered (🔊, which reads a message aloud, answers nothing)."""
+    return [b["text"] for m in replies for b in m.buttons if b["text"] != "🔊"]
 
 
 def consent_to_statistics(user: TelegramUser, statistics: str) -> list[BotMessage]:
@@ -65,7 +66,7 @@ def test_declining_statistics_keeps_the_intake_out_of_the_statistics(harness: Ha
     database = Database(harness.settings.app_database_url)
     statistics = Statistics(database, load_deployment(harness.settings.deployment_file))
     today = datetime.date.today()
-    started_before = sum(v.started for v in statistics.report(Filters(today, today)).days.values())
+    started_before = sum(v.started for v in statistics.report(ReportFilters(today, today)).days.values())
 
     user = harness.user(language_code="en")
     replies = consent_to_statistics(user, "No")
@@ -77,7 +78,7 @@ def test_declining_statistics_keeps_the_intake_out_of_the_statistics(harness: Ha
     refresh(database)
     with database.session() as session:
         assert session.get(IntakeStats, intake["id"]).status == NOT_COUNTED
-    assert sum(v.started for v in statistics.report(Filters(today, today)).days.values()) == started_before
+    assert sum(v.started for v in statistics.report(ReportFilters(today, today)).days.values()) == started_before
 
 
 def test_privacy_shows_the_choices_and_a_tap_changes_them(harness: Harness) -> None:

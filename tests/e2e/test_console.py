@@ -9,6 +9,7 @@ import pytest
 
 from bot.console import chat
 from bot.conversation import Conversations
+from bot.db import Database
 from bot.rasa_client import RasaClient
 from tests.e2e.conftest import Harness
 
@@ -28,7 +29,8 @@ def test_console_chat_numbers_buttons_and_reads_answers(harness: Harness, monkey
     async def session() -> None:
         rasa = RasaClient(harness.settings.rasa_url, harness.settings.rasa_token)
         try:
-            await chat(Conversations(harness.settings, rasa), language_code="en")
+            database = Database(harness.settings.app_database_url)
+            await chat(Conversations(harness.settings, rasa, database), language_code="en")
         finally:
             await rasa.close()
 

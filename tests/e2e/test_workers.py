@@ -193,7 +193,7 @@ def test_turns_of_one_conversation_alternating_between_servers_build_on_each_oth
 @contextmanager
 def webhook_gateways(harness: Harness, count: int) -> Iterator[list[str]]:
     """`count` more gateways in webhook mode beside the stack's own (which polls), with one shared
-    secret, as behind a load balancer (decision 20); their webhook URLs."""
+    secret, as behind a load balancer (decision 22); their webhook URLs."""
     stacks: list[Stack] = []
     try:
         for _ in range(count):

@@ -1,11 +1,11 @@
-"""Shared fixtures: the real catalog, loaded once."""
+"""Shared fixtures: the real rules, loaded once."""
 from __future__ import annotations
 
 import pytest
 
-from bot.eligibility import load_catalog
+from bot.eligibility import load_rules
 
 
 @pytest.fixture(scope="session")
-def catalog():
-    return load_catalog()
+def rules():
+    return load_rules()

@@ -49,11 +49,11 @@ def _subset(expected, actual, where: str) -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_case(case, catalog):
+def test_case(case, rules):
     unknown = set(case) - CASE_KEYS
     assert not unknown, f"unknown case keys {unknown}"
     assert case.get("expect") or case.get("referrals") is not None or case.get("facts"), "case checks nothing"
-    result = evaluate(case["profile"], case["as_of"], case.get("programmes"), catalog=catalog)
+    result = evaluate(case["profile"], case["as_of"], case.get("programmes"), rules=rules)
     entries = {e["id"]: e for e in result["programmes"] + result["referral_details"]}
     for ident, expected in (case.get("expect") or {}).items():
         assert not set(expected) - EXPECT_KEYS, f"unknown expect keys for {ident}"

@@ -29,7 +29,7 @@ def test_check_prints_the_result(tmp_path):
     assert result["as_of"] == "2022-03-15"
     assert [p["id"] for p in result["programmes"]] == ["durchstarten-nrw", "kim-nrw"]
     assert [p["outcome"] for p in result["programmes"]] == ["eligible", "eligible"]
-    assert result["referrals"] == []
+    assert result["referrals"] == ["agentur-fuer-arbeit", "jmd"]  # named beside fitting programmes too
 
 
 def test_check_missing_file():

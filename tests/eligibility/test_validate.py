@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.eligibility import CatalogError, load_catalog, validate_dir
+from bot.eligibility import RulesError, load_rules, validate_dir
 
 D = date.fromisoformat
 
@@ -64,13 +64,13 @@ def _programme() -> dict:
     return copy.deepcopy(PROGRAMME)
 
 
-def test_minimal_catalog_is_valid_and_loads(tmp_path):
+def test_minimal_rules_are_valid_and_load(tmp_path):
     _write(tmp_path, _programme())
     assert validate_dir(tmp_path) == []
-    assert set(load_catalog(tmp_path).programmes) == {"demo"}
+    assert set(load_rules(tmp_path).programmes) == {"demo"}
 
 
-def test_shipped_catalog_is_valid():
+def test_shipped_rules_are_valid():
     assert validate_dir(Path(__file__).resolve().parents[2] / "programmes") == []
 
 
@@ -211,12 +211,12 @@ def test_broken_yaml(tmp_path):
     assert "broken.yml: cannot read YAML" in _messages(tmp_path)
 
 
-def test_load_catalog_raises_with_every_problem(tmp_path):
+def test_load_rules_raises_with_every_problem(tmp_path):
     programme = _programme()
     programme["colour"] = "blue"
     del programme["criteria"][0]["source"]
-    with pytest.raises(CatalogError) as error:
-        load_catalog(_write(tmp_path, programme))
+    with pytest.raises(RulesError) as error:
+        load_rules(_write(tmp_path, programme))
     assert len(error.value.problems) == 2
 
 
@@ -224,12 +224,12 @@ def test_uncertain_criterion_and_round_lead_to_review(tmp_path):
     programme = _programme()
     programme["criteria"][0]["uncertain"] = "Altersgrenze nur mündlich bestätigt."
     programme["funding_rounds"][1]["uncertain"] = "Verlängerung nicht belegt."
-    catalog = load_catalog(_write(tmp_path, programme))
+    rules = load_rules(_write(tmp_path, programme))
     profile = {"birth_date": "2000-01-01", "residence_status": "duldung", "municipality": {"ags": "05170024"}}
-    first = catalog.evaluate(profile, D("2021-06-01"))["programmes"][0]
+    first = rules.evaluate(profile, D("2021-06-01"))["programmes"][0]
     assert {r["criterion"]: r["result"] for r in first["reasons"]} == {
         "region": "met", "funding_round": "met", "age": "unknown", "residence_status": "met"}
     assert "Altersgrenze nur mündlich bestätigt." in first["reasons"][2]["detail"]
-    second = catalog.evaluate(profile, D("2022-06-01"))["programmes"][0]
+    second = rules.evaluate(profile, D("2022-06-01"))["programmes"][0]
     assert second["outcome"] == "needs_review"
     assert second["reasons"][1]["result"] == "unknown"

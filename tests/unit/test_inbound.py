@@ -192,7 +192,8 @@ def test_a_message_rasa_has_answered_is_not_sent_again(settings: Settings, rasa:
         client = RasaClient(rasa.url)
         try:
             person = Person("telegram:1", "telegram", "en", message_id=message_id, retrying=retrying)
-            return [r.text for r in await Conversations(settings, client, wait_for_rasa=True).text(person, "Sara")]
+            conversations = Conversations(settings, client, Database(settings.app_database_url), wait_for_rasa=True)
+            return [r.text for r in await conversations.text(person, "Sara")]
         finally:
             await client.close()
 
@@ -207,7 +208,8 @@ def test_rasa_down_means_answer_later_for_the_gateway(settings: Settings) -> Non
     async def turn() -> None:
         client = RasaClient("http://127.0.0.1:9")  # nothing listens there
         try:
-            await Conversations(settings, client, wait_for_rasa=True).text(Person("telegram:1", "telegram", "en"), "hi")
+            conversations = Conversations(settings, client, Database(settings.app_database_url), wait_for_rasa=True)
+            await conversations.text(Person("telegram:1", "telegram", "en"), "hi")
         finally:
             await client.close()
     with pytest.raises(AnswerLater):

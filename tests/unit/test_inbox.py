@@ -22,6 +22,7 @@ from bot.db.models import utcnow
 from bot.deployment import load_deployment
 from bot.handoff.cases import CaseDesk
 from bot.handoff.packet import Packet
+from bot.handoff.voice import Voice, VoiceDesk
 from bot.i18n import localise
 from bot.inbox import accounts as accounts_module
 from bot.inbox import sessions as sessions_module
@@ -102,6 +103,29 @@ def test_staff_see_their_teams_cases_only(client: TestClient, settings: Settings
         actions = [(e.actor, e.action, e.case_id) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert ("anna", "login", None) in actions and ("anna", "view_case", mine) in actions
     assert ("anna", "forbidden", theirs) in actions
+
+
+def test_a_voice_message_plays_on_the_case_page_for_the_team_only(client: TestClient, settings: Settings) -> None:
+    case_id = open_case(settings, "telegram:1", MOERS)
+    database = Database(settings.app_database_url)
+    relay = CaseDesk(database, load_deployment(settings.deployment_file), settings.web_url).open_case_of("telegram:1")
+    assert relay is not None
+    voice_id = VoiceDesk(database, settings.web_url).keep(relay, Voice(b"OggS-audio", "audio/ogg", 7))
+    url = f"/cases/{case_id}/voice/{voice_id}"
+    assert client.get(url, follow_redirects=False).status_code == 303  # not signed in
+    login(client, "anna")
+    page = client.get(f"/cases/{case_id}").text
+    assert f'<audio controls preload="metadata" src="{url}">' in page and "Sprachnachricht (0:07)" in page
+    played = client.get(url)
+    assert (played.status_code, played.content, played.headers["content-type"]) == (200, b"OggS-audio", "audio/ogg")
+    assert played.headers["cache-control"] == "no-store"
+    assert client.get(f"/cases/{case_id}/voice/{voice_id + 1}").status_code == 404
+    client.post("/logout", data={"csrf": csrf_of(page)})
+    login(client, "bert")  # another team's
+    assert client.get(url).status_code == 403
+    with database.session() as session:
+        actions = [(e.actor, e.action, e.case_id, e.detail) for e in session.scalars(select(AuditEntry))]
+    assert ("anna", "play_voice", case_id, str(voice_id)) in actions and ("bert", "forbidden", case_id, None) in actions
 
 
 def test_coordinators_see_no_cases_and_admins_all(client: TestClient, settings: Settings) -> None:
@@ -224,8 +248,10 @@ def test_case_states_follow_their_order_and_replies_are_queued(settings: Setting
     casework = Casework(database, load_deployment(settings.deployment_file))
     anna = Accounts(database).active("anna")
     case_id = open_case(settings, "telegram:77", MOERS)
-    with pytest.raises(Refused):
+    with pytest.raises(Refused, match="nicht zu „aufgenommen“"):
         casework.set_state(anna, case_id, "accepted")  # not before contact
+    with pytest.raises(Refused, match="gibt es nicht"):
+        casework.set_state(anna, case_id, "CaseState.closed")  # a form can send any text
     with pytest.raises(Refused):
         casework.assign(anna, case_id, "bert")  # not in the case's team
     casework.reply(anna, case_id, "Hallo Amal, ich bin Anna.")
@@ -238,6 +264,8 @@ def test_case_states_follow_their_order_and_replies_are_queued(settings: Setting
     casework.set_state(anna, case_id, "accepted")
     case, relay_ended = casework.set_state(anna, case_id, "closed")
     assert relay_ended and not case.relay_open and case.closed_at
+    with database.session() as session:  # stored as the plain word, which exports and statistics read
+        assert session.scalar(select(Case.state).where(Case.id == case_id)) == "closed"
     with pytest.raises(Refused):
         casework.reply(anna, case_id, "noch da?")
 

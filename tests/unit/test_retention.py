@@ -15,7 +15,7 @@ from sqlalchemy import inspect, select, text
 
 from bot.config import Settings
 from bot.conversation import Conversations, Person
-from bot.db import AuditEntry, CallbackPayload, Case, Conversation, Database, Intake, StaffSession
+from bot.db import AuditEntry, CallbackPayload, Case, CaseVoice, Conversation, Database, Intake, StaffSession
 from bot.db.session import alembic_config
 from bot.deployment import DeploymentError, Retention, parse_deployment
 from bot.privacy.retention import months_before, run_retention
@@ -30,7 +30,8 @@ _numbers = itertools.count(600000001)
 
 def _person(settings: Settings, name: str, last_seen: datetime.datetime, *, consent: bool = False,
             status: str | None = None, case_closed: datetime.datetime | None = None, case_open: bool = False) -> str:
-    """A person who last wrote at `last_seen`, with an intake of `status` and a case as asked."""
+    """A person who last wrote at `last_seen`, with an intake of `status` and a case as asked (with
+    a voice message of theirs, which names them in its audio)."""
     number = next(_numbers)
     conversation_id = f"telegram:{number}"
     with Database(settings.app_database_url).session() as session:
@@ -39,9 +40,14 @@ def _person(settings: Settings, name: str, last_seen: datetime.datetime, *, cons
             session.add(Intake(conversation_id=conversation_id, channel="telegram", first_name=name, status=status,
                                consent={"processing": True} if consent else None, updated_at=last_seen))
         if case_closed or case_open:
-            session.add(Case(reference=f"L-{number}", conversation_id=conversation_id, channel="telegram",
-                             team="t", state="closed" if case_closed else "contacted", reason="requested", language="de",
-                             first_name=name, summary=name, headline=name, relay_open=False, closed_at=case_closed))
+            case = Case(reference=f"L-{number}", conversation_id=conversation_id, channel="telegram",
+                        team="t", state="closed" if case_closed else "contacted", reason="requested", language="de",
+                        first_name=name, summary=name, headline=name, relay_open=False, closed_at=case_closed)
+            session.add(case)
+            session.flush()
+            audio = b"OggS" + name.encode()
+            session.add(CaseVoice(case_id=case.id, conversation_id=conversation_id, mime_type="audio/ogg",
+                                  duration_seconds=2, size_bytes=len(audio), audio=audio))
     add_tracker_events(settings, conversation_id, [f"ich bin {name}"])
     return conversation_id
 
@@ -84,6 +90,7 @@ def test_each_period_deletes_exactly_what_is_due_and_a_dry_run_nothing(people: t
     report = run_retention(settings, now=NOW)
     assert report.people == dry.people and report.audit_entries == 1
     assert report.rows["events"] == 3 and report.rows["cases"] == 1 and report.rows["intakes"] == 2
+    assert report.rows["case_voice_messages"] == 1  # the closed case's; the open case keeps its own
     left = {trace.split(": ")[1] for trace in traces(settings, *names, "telegram:555000111")}
     assert left == {name.split(":")[1] for name in ids if name.startswith("kept:")}
     with Database(settings.app_database_url).session() as session:
@@ -132,7 +139,8 @@ def test_the_privacy_notice_states_the_configured_periods(tmp_path: Path) -> Non
     async def privacy() -> str:
         client = RasaClient(rasa.url)
         try:
-            return (await Conversations(settings, client).command(Person("console:1", "console"), "privacy"))[0].text
+            conversations = Conversations(settings, client, Database(settings.app_database_url))
+            return (await conversations.command(Person("console:1", "console"), "privacy"))[0].text
         finally:
             await client.close()
 

@@ -22,14 +22,14 @@ from bot.inbox.accounts import Accounts
 from bot.intake.store import IntakeStore
 from bot.stats.demo import DemoData, RealDataPresent
 from bot.stats.facts import age_at, age_group, refresh
-from bot.stats.report import Filters, Reminded, Statistics, percentile
+from bot.stats.report import Reminded, ReportFilters, Statistics, percentile
 from bot.stats.suppression import suppress
 from bot.web.app import build_app
 
 PASSWORD = "correct horse battery"
 MOERS, WESEL = "05170024", "05170048"
 UTC = datetime.timezone.utc
-MARCH_APRIL = Filters(datetime.date(2026, 3, 1), datetime.date(2026, 4, 30))
+MARCH_APRIL = ReportFilters(datetime.date(2026, 3, 1), datetime.date(2026, 4, 30))
 
 
 def at(day: str, hour: int = 10) -> datetime.datetime:
@@ -154,9 +154,9 @@ def test_funnel_dropoff_and_time_to_first_contact(settings: Settings) -> None:
 def test_reminders_sent_and_resumed_per_language(settings: Settings) -> None:
     assert statistics(settings).report(MARCH_APRIL).reminders == {"ar": Reminded(sent=3, intakes=2, resumed=1)}
     # Counted by when they were sent: B's intake began in March, its reminder went out on the 3rd.
-    march_third = Filters(datetime.date(2026, 3, 3), datetime.date(2026, 3, 3))
+    march_third = ReportFilters(datetime.date(2026, 3, 3), datetime.date(2026, 3, 3))
     assert statistics(settings).report(march_third).reminders == {"ar": Reminded(sent=2, intakes=2, resumed=1)}
-    assert statistics(settings).report(Filters(MARCH_APRIL.date_from, MARCH_APRIL.date_to, language="uk")).reminders == {}
+    assert statistics(settings).report(ReportFilters(MARCH_APRIL.date_from, MARCH_APRIL.date_to, language="uk")).reminders == {}
     rows = list(csv.reader(io.StringIO(signed_in(settings, "cora").get("/exports/aggregates.csv" + RANGE).text)))
     title = "Erinnerungen nach Sprache (gesendet im Zeitraum)"
     assert [row[2:] for row in rows if row[:2] == [title, "Arabisch"]] == [
@@ -174,7 +174,7 @@ def test_reminders_sent_and_resumed_per_language(settings: Settings) -> None:
     ({"programme": "kim-nrw"}, [None, 2, 2, 2, 1, 2, 1]),
 ])
 def test_filters(settings: Settings, extra: dict[str, str], funnel: list[int | None]) -> None:
-    filters = Filters(MARCH_APRIL.date_from, MARCH_APRIL.date_to, **extra)
+    filters = ReportFilters(MARCH_APRIL.date_from, MARCH_APRIL.date_to, **extra)
     assert [count for _, count in statistics(settings).report(filters).funnel] == funnel
 
 
