@@ -92,8 +92,9 @@ bench-roundtrip: train  ## message round trip (p50/p95) over whole intakes throu
 
 USERS ?= 100
 TURNS ?= 20
-bench-load: train  ## USERS people at once, TURNS turns each, through the whole stack and bare Rasa: turns/s, latency, lost, memory
-	$(APP_PY) -m benchmarks.bench_load --users $(USERS) --turns $(TURNS)
+STACK ?= sqlite
+bench-load: train services  ## USERS people at once, TURNS turns each, on each STACK (sqlite,pg1,pg2,pg3 or all) and bare Rasa: turns/s, latency, lost, memory
+	$(APP_PY) -m benchmarks.bench_load --users $(USERS) --turns $(TURNS) --stack $(STACK)
 
 bench-handoff: train browser  ## handoff: last answer → staff-chat notice, staff reply → delivery (p50/p95)
 	$(APP_PY) -m benchmarks.bench_handoff

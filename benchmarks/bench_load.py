@@ -13,7 +13,14 @@ A turn's first-reply latency runs from the update being offered to the bot (for 
 request) until the first reply. A turn is lost when no reply comes within 30 s (that person then
 stops); a reply is duplicated when a turn gets the same message twice.
 
-Options (environment or arguments): --users, --turns, --limiter default|lifted, --only ours|bare,
+Stacks (--stack, comma-separated, or `all`): `sqlite`, the default as `make run` starts it (SQLite,
+one Rasa and one action server); `pg1`, `pg2`, `pg3`: PostgreSQL for the application database and
+the tracker store, Redis as the lock store, and that many Rasa servers and as many action servers
+(decision 16). PostgreSQL and Redis are throwaway servers from Debian's packages (tests/services.py),
+started once for the run, with fresh databases for each stack. Each stack runs the same load, one
+after the other; the table adds the scaling factor per added Rasa server.
+
+Options (environment or arguments): --users, --turns, --stack, --limiter default|lifted, --only ours|bare,
 --profile SECONDS (py-spy Rasa and the gateway under load; needs PYSPY=/path/to/py-spy;
 PYSPY_ARGS=--gil samples only the thread holding the GIL: where the CPU goes, not the waits).
 `LOTSE_RASA_PLAIN=1` starts our Rasa without the launcher's change (decision 12), to compare.
@@ -25,6 +32,7 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import functools
 import os
 import random
 import signal
@@ -32,12 +40,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import uvicorn
+from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bot.config import PROJECT_ROOT, Settings
@@ -45,15 +58,18 @@ from bot.db import migrate
 from bot.i18n import language_name, localise
 from bot.messages import known_responses
 from bot.rasa_model import rasa_environment
-from tests.e2e.conftest import Harness, e2e_settings
+from bot.stack import parse_worker_name
+from tests.e2e.conftest import Harness, e2e_settings, scaled_out_settings
 from tests.e2e.fake_telegram import BotMessage, FakeTelegram, free_port
 from tests.e2e.intake_driver import IntakeRun, question_text
+from tests.services import PostgresServer, Server, postgres_bin_dir, redis_binary, start_postgres, start_redis
 
 LANGUAGES = ("en", "de", "ar", "uk", "fa", "tr", "ru", "fr", "so", "ps")
 LOST_AFTER = 30.0  # seconds without a reply: the turn is lost
 QUIET = 0.15  # after the next question arrived, how long to wait for stragglers of the same turn
 UNRECOGNISED_QUIET = 1.0  # a turn whose replies ask nothing we know ends after this much quiet
 BENCH_DIR = PROJECT_ROOT / "var" / "bench-load"
+STACKS = ("sqlite", "pg1", "pg2", "pg3")
 BARE_MESSAGES = ("hi", "I am sad", "yes", "great", "no", "bye", "hello", "very good", "are you a bot?", "not really")
 
 
@@ -83,6 +99,70 @@ class Figures:
         return self.turns / max(self.ended - self.started, 1e-9)
 
 
+# --- stacks -------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class StackChoice:
+    """One configuration to load: SQLite with one server each, or PostgreSQL + Redis with N."""
+
+    name: str
+    workers: int
+
+    @property
+    def postgres(self) -> bool:
+        return self.name != "sqlite"
+
+    @property
+    def label(self) -> str:
+        engines = "PostgreSQL + Redis" if self.postgres else "SQLite"
+        return f"{engines}, {self.workers} Rasa + {self.workers} action server{'s' if self.workers > 1 else ''}"
+
+
+def parse_stacks(value: str) -> list[StackChoice]:
+    """`sqlite,pg2` or `all`: the stacks, in the order given, each once."""
+    names = list(STACKS) if value.strip() == "all" else [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in STACKS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"--stack takes {', '.join(STACKS)} or all (comma-separated), not {value!r}")
+    return [StackChoice(name, 1 if name == "sqlite" else int(name[2:])) for name in dict.fromkeys(names)]
+
+
+class Services:
+    """Throwaway PostgreSQL and Redis, started when the first stack needs them, stopped at the end."""
+
+    def __init__(self) -> None:
+        self.postgres: PostgresServer | None = None
+        self.redis: Server | None = None
+
+    def start(self) -> tuple[PostgresServer, Server]:
+        if self.postgres is None or self.redis is None:
+            bin_dir, redis = postgres_bin_dir(), redis_binary()
+            if bin_dir is None or redis is None:
+                raise SystemExit("PostgreSQL or Redis is not installed: `make services` installs them")
+            self.postgres, self.redis = start_postgres(bin_dir), start_redis(redis)
+        return self.postgres, self.redis
+
+    def stop(self) -> None:
+        for server in (self.postgres, self.redis):
+            if server is not None:
+                server.stop()
+
+
+def scaling_lines(rows: list[tuple[StackChoice, Figures]]) -> list[str]:
+    """Each PostgreSQL stack's turns/s against the one with a Rasa server less, and against one."""
+    rates = {choice.workers: figures.rate for choice, figures in rows if choice.postgres}
+    lines = []
+    for workers in sorted(rates):
+        if workers > 1 and workers - 1 in rates:
+            line = f"pg{workers}/pg{workers - 1} turns/s: {rates[workers] / rates[workers - 1]:.2f}"
+            if 1 in rates and workers > 2:
+                line += f"  (pg{workers}/pg1: {rates[workers] / rates[1]:.2f})"
+            lines.append(line)
+    sqlite = next((figures.rate for choice, figures in rows if not choice.postgres), None)
+    if sqlite and 1 in rates:
+        lines.append(f"pg1/sqlite turns/s: {rates[1] / sqlite:.2f}")
+    return lines
+
+
 HEADER = f"{'':24} {'turns':>6} {'turns/s':>8} {'p50 ms':>6} {'p95 ms':>6} {'p99 ms':>6} {'lost':>5} {'dup':>5}"
 
 
@@ -103,7 +183,7 @@ def peak_rss_mib(pid: int) -> float:
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time the process has used so far (user and system, with its children's)."""
+    """CPU time the process has used so far (user and system, with its children's that ended)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -111,13 +191,41 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of the process and of all its descendants, running or ended: PostgreSQL's
+    backends are children of its postmaster (the benchmark's own children, the stack, are not
+    counted this way: see `measured`)."""
+    total, pids = 0.0, [pid]
+    while pids:
+        current = pids.pop()
+        total += cpu_seconds(current)
+        try:
+            pids += [int(child) for child in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except OSError:
+            continue
+    return total
+
+
+def measured(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each measured process: the benchmark alone, every other with its descendants."""
+    return {name: cpu_seconds(pid) if pid == os.getpid() else tree_cpu_seconds(pid) for name, pid in pids.items()}
+
+
 def cpu_line(before: dict[str, float], pids: dict[str, int], seconds: float, turns: int) -> str:
     """Each process's CPU use during the load, in % of one core and in ms per turn (the figure that
     stays comparable when other work shares the machine, and that sizes a deployment)."""
-    used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    now = measured(pids)
+    used = {name: now[name] - before[name] for name in pids}
     share = ", ".join(f"{name} {cpu / seconds * 100:.0f} %" for name, cpu in used.items())
     per_turn = ", ".join(f"{name} {cpu / max(turns, 1) * 1000:.1f}" for name, cpu in used.items())
-    return f"{share}\n  CPU per turn (ms): {per_turn}"
+    line = f"{share}\n  CPU per turn (ms): {per_turn}"
+    kinds: dict[str, float] = collections.defaultdict(float)
+    for name, cpu in used.items():
+        kinds[parse_worker_name(name)[0]] += cpu
+    if len(kinds) < len(used):  # several servers of a kind: what the kind costs per turn, all together
+        line += "\n  CPU per turn (ms), servers of a kind together: " + ", ".join(
+            f"{kind} {cpu / max(turns, 1) * 1000:.1f}" for kind, cpu in kinds.items())
+    return line
 
 
 # --- the fake Bot API, in the benchmark's own event loop --------------------------------------------
@@ -153,6 +261,14 @@ class LoadTelegram(FakeTelegram):
         result = super().push_update(update, *args, **kwargs)
         self._new_update.set()
         return result
+
+    async def _endpoint(self, request: Request) -> JSONResponse:
+        # A call the gateway gave up on (its typing indicator, cancelled once the reply is there)
+        # is no error of the benchmark's: without this, each one prints a traceback.
+        try:
+            return await super()._endpoint(request)
+        except ClientDisconnect:
+            return JSONResponse({"ok": False, "description": "client gone"}, status_code=499)
 
     async def serve(self) -> None:
         app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
@@ -289,7 +405,35 @@ def limiter_overrides(lifted: bool) -> tuple[dict[str, object], str]:
     return {name: value}, f"limiter lifted ({name}={value})"
 
 
-async def bench_ours(users: int, turns: int, lifted: bool, profile: float) -> tuple[Figures, dict[str, float], str]:
+async def bench_ours(users: int, turns: int, lifted: bool, profile: float, choice: StackChoice,
+                     services: Services) -> tuple[Figures, dict[str, float], str]:
+    with contextlib.ExitStack() as resources:
+        stack_overrides: dict[str, object] = {}
+        engines: dict[str, int] = {}  # measured beside the stack: their CPU per turn sizes them too
+        after_load: Callable[[], str] | None = None
+        if choice.postgres:
+            postgres, redis = await asyncio.to_thread(services.start)
+            stack_overrides = resources.enter_context(scaled_out_settings(postgres, redis, choice.workers))
+            engines = {"postgres": postgres.server.process.pid, "redis": redis.process.pid}
+            after_load = functools.partial(pg_connections, postgres, {
+                "application database": str(stack_overrides["database_url"]),
+                "tracker store": str(stack_overrides["tracker_store_url"])})
+        return await _bench_ours(users, turns, lifted, profile, stack_overrides, engines, after_load)
+
+
+def pg_connections(postgres: PostgresServer, databases: dict[str, str]) -> str:
+    """Connections open to each database now, after the load: what `max_connections` must allow."""
+    names = {make_url(url).database: label for label, url in databases.items()}
+    with psycopg.connect(postgres.url(driver="postgresql")) as connection:
+        rows = connection.execute("SELECT datname, count(*) FROM pg_stat_activity WHERE datname = ANY(%s) "
+                                  "GROUP BY datname", [list(names)]).fetchall()
+    counts = {names[name]: count for name, count in rows}
+    return "PostgreSQL connections open: " + ", ".join(f"{label} {counts.get(label, 0)}" for label in databases)
+
+
+async def _bench_ours(users: int, turns: int, lifted: bool, profile: float, stack_overrides: dict[str, object],
+                      engines: dict[str, int], after_load: Callable[[], str] | None = None,
+                      ) -> tuple[Figures, dict[str, float], str]:
     figures = Figures()
     telegram = LoadTelegram()
     server = asyncio.create_task(telegram.serve())
@@ -297,7 +441,7 @@ async def bench_ours(users: int, turns: int, lifted: bool, profile: float) -> tu
         await asyncio.sleep(0.02)
     overrides, limiter = limiter_overrides(lifted)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = e2e_settings(Path(tmp), telegram, log_level="WARNING", **overrides)
+        settings = e2e_settings(Path(tmp), telegram, log_level="WARNING", **overrides, **stack_overrides)
         migrate(settings.app_database_url)
         harness = Harness(settings, telegram)
         started = time.monotonic()
@@ -305,12 +449,13 @@ async def bench_ours(users: int, turns: int, lifted: bool, profile: float) -> tu
         print(f"  stack up in {time.monotonic() - started:.0f} s; {limiter}; "
               f"Rasa {'plain' if os.environ.get('LOTSE_RASA_PLAIN') else 'through nlu_data/launcher'}", flush=True)
         pids = {service.name: service.process.pid for service in harness.stack.services}
+        pids.update(engines)
         pids["bench (fake Bot API, people)"] = os.getpid()
         # Warm-up: one person's first turns load the model's lazy parts; not counted.
         warm = LoadRun(LoadUser(telegram, 8_000_000, "en", Figures()), "en", "Sam")
         await warm.run(3)
-        profilers = [start_profiler(pids[name], profile, f"ours-{name}") for name in ("rasa", "gateway")]
-        cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        profilers = [start_profiler(pids[name], profile, f"ours-{name}") for name in ("rasa", "gateway")]  # the first Rasa
+        cpu = measured(pids)
         figures.started = time.monotonic()
         await asyncio.gather(*(one_person(telegram, figures, index, turns, users) for index in range(users)))
         figures.ended = time.monotonic()
@@ -319,6 +464,8 @@ async def bench_ours(users: int, turns: int, lifted: bool, profile: float) -> tu
             stop_profiler(profiler)
         await asyncio.sleep(1.0)  # stragglers: replies after a person's last turn
         memory = {name: peak_rss_mib(pid) for name, pid in pids.items() if pid != os.getpid()}
+        if after_load is not None:
+            print("  " + await asyncio.to_thread(after_load))
         await asyncio.to_thread(harness.stack.stop)
     telegram._server.should_exit = True
     await server
@@ -385,7 +532,7 @@ async def bench_bare(users: int, turns: int, profile: float) -> tuple[Figures, d
             await client.post("/webhooks/rest/webhook", json={"sender": "warm-up", "message": "hi"})
             profiler = start_profiler(process.pid, profile, "bare")
             pids = {"rasa (bare)": process.pid, "bench (people)": os.getpid()}
-            cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            cpu = measured(pids)
             figures.started = time.monotonic()
             await asyncio.gather(*(bare_person(client, figures, index, turns, users) for index in range(users)))
             figures.ended = time.monotonic()
@@ -468,13 +615,20 @@ def profile_summary(path: Path, top: int = 14) -> list[str]:
 async def main_async(args: argparse.Namespace) -> None:
     print(f"bench-load: {args.users} concurrent people, up to {args.turns} turns each, {os.cpu_count()} cores")
     rows: list[tuple[str, Figures]] = []
-    if args.only in ("", "ours"):
-        print("Lotse (fake Bot API → gateway → Rasa → actions):", flush=True)
-        ours, memory, _limiter = await bench_ours(args.users, args.turns, args.limiter == "lifted", args.profile)
-        rows.append(("Lotse", ours))
-        print("  peak memory: " + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in memory.items()))
-        for error, count in ours.errors.most_common(5):
-            print(f"  driver stopped {count}×: {error}")
+    stacks: list[tuple[StackChoice, Figures]] = []
+    services = Services()
+    try:
+        for choice in args.stack if args.only in ("", "ours") else []:
+            print(f"Lotse on {choice.label} (fake Bot API → gateway → Rasa → actions):", flush=True)
+            ours, memory, _limiter = await bench_ours(args.users, args.turns, args.limiter == "lifted", args.profile,
+                                                      choice, services)
+            rows.append((f"Lotse {choice.name}", ours))
+            stacks.append((choice, ours))
+            print("  peak memory: " + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in memory.items()))
+            for error, count in ours.errors.most_common(5):
+                print(f"  driver stopped {count}×: {error}")
+    finally:
+        await asyncio.to_thread(services.stop)
     if args.only in ("", "bare"):
         print("bare Rasa (`rasa init` assistant, REST, in-memory tracker store):", flush=True)
         bare, memory = await bench_bare(args.users, args.turns, args.profile)
@@ -486,15 +640,20 @@ async def main_async(args: argparse.Namespace) -> None:
     print(HEADER)
     for name, figures in rows:
         print(figures.row(name))
-    if len(rows) == 2:
-        ours_rate, bare_rate = rows[0][1].rate, rows[1][1].rate
-        print(f"ours/bare turns/s: {ours_rate / bare_rate:.2f}")
+    for line in scaling_lines(stacks):
+        print(line)
+    bare_rate = next((figures.rate for name, figures in rows if name == "bare Rasa"), 0.0)
+    for name, figures in rows if bare_rate else []:
+        if name != "bare Rasa":
+            print(f"{name}/bare turns/s: {figures.rate / bare_rate:.2f}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=int(os.environ.get("USERS") or 100))
     parser.add_argument("--turns", type=int, default=int(os.environ.get("TURNS") or 20))
+    parser.add_argument("--stack", type=parse_stacks, default=os.environ.get("STACK") or "sqlite",
+                        help=f"comma-separated: {', '.join(STACKS)}; or all")
     parser.add_argument("--limiter", choices=("default", "lifted"), default=os.environ.get("LIMITER") or "lifted")
     parser.add_argument("--only", choices=("", "ours", "bare"), default=os.environ.get("ONLY") or "")
     parser.add_argument("--profile", type=float, default=float(os.environ.get("PROFILE") or 0))

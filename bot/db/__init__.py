@@ -15,6 +15,7 @@ from bot.db.models import (
     Intake,
     IntakeStats,
     LoginAttempt,
+    OutboxClaim,
     OutboxMessage,
     Reminder,
     Staff,
@@ -24,7 +25,7 @@ from bot.db.models import (
 from bot.db.session import Database, migrate
 
 __all__ = [
-    "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "CaseVoice", "Conversation", "CrisisAlert", "Database",
-    "InboundUpdate", "Intake", "IntakeStats", "LoginAttempt", "OutboxMessage", "Reminder", "Staff", "StaffNotice",
-    "StaffSession", "migrate",
+    "AuditEntry", "Base", "CallbackPayload", "Case", "CaseMessage", "CaseNote", "CaseVoice", "Conversation",
+    "CrisisAlert", "Database", "InboundUpdate", "Intake", "IntakeStats", "LoginAttempt", "OutboxClaim", "OutboxMessage",
+    "Reminder", "Staff", "StaffNotice", "StaffSession", "migrate",
 ]

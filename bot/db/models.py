@@ -339,6 +339,18 @@ class StaffNotice(Base):
     sent_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class OutboxClaim(Base):
+    """The gateway sending to a chat now (bot/handoff/outbox_claims.py): one at a time, so that
+    with several gateways no message goes twice and a chat's messages keep their order."""
+
+    __tablename__ = "outbox_claims"
+
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    # Renewed while the holder sends; a dead holder's chat is taken over once this has passed.
+    claimed_until: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class InboundUpdate(Base):
     """A Telegram update, stored before it is worked on (bot/telegram/inbound.py).
 

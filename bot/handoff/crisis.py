@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 
 from bot.db import CrisisAlert, Database
 from bot.db.models import utcnow
+from bot.db.session import rows_affected
 
 # Several messages in a row may signal danger; the team reads them all, up to this length.
 MAX_ALERT_TEXT = 4000
@@ -46,13 +47,16 @@ class CrisisAlerts:
                 row.language = language
 
     def take(self, conversation_id: str) -> PendingAlert | None:
-        """Remove the person's pending alert and return it (None when there is none)."""
+        """Remove the person's pending alert and return it (None when there is none). Several
+        gateways may take the same alert at once: the one whose DELETE removed the row has it
+        (on PostgreSQL the other's waits for that commit and removes nothing), so one urgent case opens."""
         with self.database.session() as session:
             row = session.scalar(select(CrisisAlert).where(CrisisAlert.conversation_id == conversation_id))
             if row is None:
                 return None
-            session.delete(row)
-            return _pending(row)
+            taken = rows_affected(session.execute(delete(CrisisAlert).where(CrisisAlert.id == row.id)
+                                                  .execution_options(synchronize_session=False)))
+            return _pending(row) if taken else None
 
     def discard(self, conversation_id: str) -> None:
         with self.database.session() as session:

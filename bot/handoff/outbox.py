@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from bot.db import Case, CaseMessage, Database, OutboxMessage, StaffNotice
+from bot.db import Case, CaseMessage, Database, OutboxClaim, OutboxMessage, StaffNotice
 from bot.db.models import utcnow
 
 TELEGRAM_PREFIX = "telegram:"
@@ -133,18 +133,23 @@ class Outbox:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def due(self, busy: Collection[str] = (), limit: int = 500) -> list[Pending]:
+    def due(self, busy: Collection[str] = (), limit: int = 500, chat_id: str | None = None) -> list[Pending]:
         """Messages to send now, oldest first, of chats not in `busy` whose oldest waiting message
-        is due: a message waiting for its retry holds back the later ones to its chat."""
+        is due: a message waiting for its retry holds back the later ones to its chat. Chats
+        another gateway is sending to are left out, unless `chat_id` asks for that one chat's
+        (which the caller has claimed)."""
         now = utcnow()
         held = set(busy)
         due: list[Pending] = []
+        waiting = select(OutboxMessage, OutboxMessage.next_attempt_at <= now).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+        if chat_id is not None:
+            waiting = waiting.where(OutboxMessage.chat_id == chat_id)
+        else:
+            waiting = waiting.where(~exists().where(OutboxClaim.chat_id == OutboxMessage.chat_id,
+                                                    OutboxClaim.claimed_until > now))
         with self.database.session() as session:
-            rows = session.execute(
-                select(OutboxMessage, OutboxMessage.next_attempt_at <= now)
-                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
-                .order_by(OutboxMessage.id).limit(limit)
-            )
+            rows = session.execute(waiting.order_by(OutboxMessage.id).limit(limit))
             seen: set[str] = set()
             for row, is_due in rows:
                 if row.chat_id not in seen and not is_due:

@@ -29,6 +29,7 @@ from bot.db import (
     InboundUpdate,
     Intake,
     IntakeStats,
+    OutboxClaim,
     OutboxMessage,
     Reminder,
     StaffNotice,
@@ -129,6 +130,8 @@ class Eraser:
             ("reminders", delete(Reminder).where(Reminder.conversation_id == conversation_id)),
             # Messages not yet worked on are the person's words too; processed ones are ids only.
             ("inbound_updates", delete(InboundUpdate).where(InboundUpdate.conversation_id == conversation_id)),
+            # A gateway's claim on the person's chat names the chat: a dead gateway's stays otherwise.
+            ("outbox_claims", delete(OutboxClaim).where(OutboxClaim.chat_id == to_person if to_person else false())),
         ]
         for table, statement in statements:
             report.counts[table] = rows_affected(session.execute(statement.execution_options(synchronize_session=False)))

@@ -3,6 +3,8 @@ staff-chat notices, reactions, files and deletions all go through the outbox tab
 from here (decision 11).
 
 Per chat, messages leave in the order they were queued, one at a time; chats go on in parallel.
+With several gateways, each sends to a chat only while it holds the chat's claim
+(bot/handoff/outbox_claims.py), and reads the chat's messages after claiming it.
 A message Telegram cannot take now (429 with its `retry_after`, 5xx, a timeout, no network)
 waits for its retry and holds back the later ones to its chat. One Telegram refuses for good
 (400, 403), or one still failing after the retries, is kept for the person's case page. The loop
@@ -33,6 +35,7 @@ from bot.handoff.outbox import (
     enqueue_reaction,
     pause_after,
 )
+from bot.handoff.outbox_claims import RENEW_SECONDS, SendClaims, holder_name
 from bot.rasa_client import Reply
 from bot.telegram.keyboards import inline_keyboard, remember_payloads, stored_payloads
 from bot.telegram.metrics import GatewayMetrics
@@ -84,9 +87,15 @@ def _seconds(error: RetryAfter) -> float:
 
 
 class Sender:
-    def __init__(self, bot: Bot, outbox: Outbox, metrics: GatewayMetrics | None = None) -> None:
+    def __init__(self, bot: Bot, outbox: Outbox, metrics: GatewayMetrics | None = None,
+                 claims: SendClaims | None = None) -> None:
         self.bot = bot
         self.outbox = outbox
+        # Several gateways share PostgreSQL's outbox and claim a chat before sending to it; on
+        # SQLite one gateway runs (decision 22), and claims would cost three commits a chat for nothing.
+        if claims is None and outbox.database.engine.dialect.name != "sqlite":
+            claims = SendClaims(outbox.database, holder_name())
+        self.claims = claims
         self.metrics = metrics  # counts every call's result, and the messages given up
         self.last_round = time.monotonic()
         self._wake = asyncio.Event()
@@ -100,6 +109,8 @@ class Sender:
         return time.monotonic() - self.last_round < within
 
     async def run(self, stop: asyncio.Event) -> None:
+        if self.claims is not None and self.outbox.database.engine.dialect.name == "sqlite":
+            await asyncio.to_thread(self.claims.release_all)  # one gateway only: claims found are a dead one's
         while not stop.is_set():
             self._wake.clear()
             try:
@@ -120,15 +131,38 @@ class Sender:
 
     async def _send_chat(self, chat_id: str, messages: list[Pending]) -> None:
         try:
-            for message in messages:
-                if not await self._send(message):
-                    break  # it waits for its retry, and the later messages to this chat behind it
+            if self.claims is None:
+                await self._send_in_order(messages)
+                return
+            if not await asyncio.to_thread(self.claims.claim, chat_id):
+                return  # another gateway sends to this chat now
+            renewal = asyncio.create_task(self._keep_claim(chat_id, self.claims))
+            try:
+                # Read again after the claim: what another gateway sent before it let go is gone.
+                await self._send_in_order(await asyncio.to_thread(self.outbox.due, chat_id=chat_id))
+            finally:
+                renewal.cancel()
+                await asyncio.to_thread(self.claims.release, chat_id)
         except Exception as error:  # noqa: BLE001 - the message stays queued; a later round retries
             logger.error("sender: sending failed: %s", type(error).__name__)
             await asyncio.sleep(FAILURE_PAUSE_SECONDS)
         finally:
             del self._chats[chat_id]
             self._wake.set()  # more may have been queued for this chat meanwhile
+
+    async def _send_in_order(self, messages: list[Pending]) -> None:
+        for message in messages:
+            if not await self._send(message):
+                break  # it waits for its retry, and the later messages to this chat behind it
+
+    @staticmethod
+    async def _keep_claim(chat_id: str, claims: SendClaims) -> None:
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            try:
+                await asyncio.to_thread(claims.renew, chat_id)
+            except Exception as error:  # noqa: BLE001 - the next renewal may succeed; the claim lasts a while
+                logger.warning("sender: claim on a chat not renewed: %s", type(error).__name__)
 
     async def _send(self, message: Pending) -> bool:
         """Send one message; False if it is to be tried again later."""

@@ -23,7 +23,8 @@ from bot.parsing.understanding import answer_models
 from bot.rasa_model import train_model
 from bot.safety.classifier import crisis_classifier
 from bot.stack import Stack
-from tests.e2e.fake_telegram import FakeTelegram, TelegramUser, free_port
+from tests.e2e.fake_telegram import FakeTelegram, TelegramUser, free_port, free_ports
+from tests.services import PostgresServer, Server
 
 _user_ids = itertools.count(7000001)
 
@@ -110,6 +111,17 @@ def add_team_members(settings: Settings) -> None:
 
 
 @contextmanager
+def scaled_out_settings(postgres: PostgresServer, redis: Server, workers: int) -> Iterator[dict[str, object]]:
+    """Settings for a stack on PostgreSQL + Redis with `workers` Rasa and as many action servers
+    (decision 16): fresh application and tracker databases, dropped afterwards."""
+    with postgres.fresh_database() as app_url, postgres.fresh_database() as tracker_url:
+        rasa_port = free_ports(workers)
+        yield dict(database_url=app_url, tracker_store_url=tracker_url,
+                   lock_store_url=f"redis://127.0.0.1:{redis.port}/0", rasa_workers=workers, action_workers=workers,
+                   rasa_port=rasa_port, rasa_url=f"http://127.0.0.1:{rasa_port}", action_port=free_ports(workers))
+
+
+@contextmanager
 def running_stack(tmp: Path, log_level: str = "INFO", **overrides: object) -> Iterator[Harness]:
     """The whole stack with a fresh database and the test teams' members, stopped afterwards;
     `overrides`: settings other than the defaults of e2e_settings."""
@@ -133,7 +145,18 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         yield harness
 
 
+# Modules with a stack of their own on PostgreSQL + Redis: they run before the other end-to-end
+# tests, so that their stack is stopped before the session's SQLite stack starts (two stacks at
+# once would take twice the memory and share two cores).
+OWN_STACK_FIRST = ("test_workers.py",)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+    first = [item for item in items if item.fspath.basename in OWN_STACK_FIRST]
+    if first:
+        rest = [item for item in items if item.fspath.basename not in OWN_STACK_FIRST]
+        at = next((index for index, item in enumerate(rest) if "tests/e2e/" in str(item.fspath)), len(rest))
+        items[:] = rest[:at] + first + rest[at:]

@@ -29,6 +29,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free ports (workers take ports from RASA_PORT on)."""
+    while True:
+        first = free_port()
+        if all(free_port_is(first + offset) for offset in range(1, count)):
+            return first
+
+
+def free_port_is(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @dataclass
 class BotMessage:
     message_id: int

@@ -1,20 +1,27 @@
 """Two Rasa servers and two action servers behind one gateway, on PostgreSQL and Redis (decision
-16): whole intakes on both, one conversation's messages at both Rasa servers at once, and one Rasa
-server killed under load.
+16): the intake, handoff and relay tests of test_intake.py and test_handoff.py once more on this
+stack, whole intakes on both servers, one conversation's messages at both Rasa servers at once,
+and one Rasa server killed under load.
 
-The stack starts once for the module (each Rasa server takes most of a minute); the kill comes
-last, since nothing restarts the killed server here (`lotse run`'s supervisor would).
+The stack starts once for the module (each Rasa server takes most of a minute), and the module
+runs before the other end-to-end tests (tests/e2e/conftest.py), so it is stopped before the
+SQLite stack starts: never both at once. The imported tests run first, as they are collected
+from the imports; the kill comes last, since nothing restarts the killed server here (`lotse
+run`'s supervisor would).
 """
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import itertools
 import json
 import os
 import signal
-import socket
 import threading
+import time
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,42 +29,44 @@ import pytest
 
 from bot.i18n import localise
 from bot.messages import known_responses
-from tests.e2e.conftest import Harness, running_stack
+from bot.stack import Stack
+from tests.e2e.conftest import Harness, running_stack, scaled_out_settings
 from tests.e2e.fake_telegram import TelegramUser, free_port
 from tests.e2e.intake_driver import IntakeRun
-from tests.e2e.test_inbound import all_texts, inbound_row, reach_first_name_question, wait_until
+from tests.e2e.test_handoff import (  # noqa: F401 - collected here
+    test_a_completed_intake_is_handed_to_the_team_of_the_persons_town,
+    test_asking_for_a_person_opens_a_case_and_relays_both_ways,
+    test_delete_forgets_the_case_with_its_messages,
+)
+from tests.e2e.test_inbound import all_texts, asked, inbound_row, reach_first_name_question, wait_until
+from tests.e2e.test_intake import (  # noqa: F401 - collected here
+    test_bad_input_is_explained_and_asked_again,
+    test_declined_consent_stores_nothing,
+    test_english_intake_in_free_text,
+    test_german_intake_by_buttons,
+    test_language_switch_keeps_answers_and_question,
+    test_nothing_personal_or_secret_is_logged,
+)
 from tests.services import PostgresServer, Server
 
+WEBHOOK_SECRET = "one-secret-for-every-gateway"
 RASA_UNAVAILABLE = localise(known_responses().get("gateway_rasa_unavailable").text, "en")
-
-
-def free_ports(count: int) -> int:
-    """The first of `count` consecutive free ports (workers take ports from RASA_PORT on)."""
-    while True:
-        first = free_port()
-        if all(free_port_is(first + offset) for offset in range(1, count)):
-            return first
-
-
-def free_port_is(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer,
             redis_server: Server) -> Iterator[Harness]:
-    with postgres_server.fresh_database() as app_url, postgres_server.fresh_database() as tracker_url:
-        rasa_port = free_ports(2)
-        with running_stack(tmp_path_factory.mktemp("workers"), database_url=app_url, tracker_store_url=tracker_url,
-                           lock_store_url=f"redis://127.0.0.1:{redis_server.port}/0", rasa_workers=2,
-                           action_workers=2, rasa_port=rasa_port, rasa_url=f"http://127.0.0.1:{rasa_port}",
-                           action_port=free_ports(2)) as harness:
-            yield harness
+    with scaled_out_settings(postgres_server, redis_server, workers=2) as overrides, \
+            running_stack(tmp_path_factory.mktemp("workers"), **overrides) as harness:
+        yield harness
+
+
+@pytest.fixture(scope="module")
+def harness(workers: Harness) -> Harness:
+    """The imported tests' stack: this module's, in place of the session's SQLite one. Imported
+    are those that stop no process ("rasa" is one of two here) and restart none (that would
+    start two Rasa servers again: another minute)."""
+    return workers
 
 
 def rasa_urls(harness: Harness) -> list[str]:
@@ -179,6 +188,49 @@ def test_turns_of_one_conversation_alternating_between_servers_build_on_each_oth
     assert any("What is your first name?" in text for text in said[3])
     assert any("When were you born?" in text for text in said[4])
     assert any("What is your gender?" in text for text in said[5])
+
+
+@contextmanager
+def webhook_gateways(harness: Harness, count: int) -> Iterator[list[str]]:
+    """`count` more gateways in webhook mode beside the stack's own (which polls), with one shared
+    secret, as behind a load balancer (decision 22); their webhook URLs."""
+    stacks: list[Stack] = []
+    try:
+        for _ in range(count):
+            settings = dataclasses.replace(harness.settings, webhook_url="https://lotse.example.org",
+                                           webhook_secret=WEBHOOK_SECRET, webhook_port=free_port(),
+                                           gateway_health_port=free_port())
+            stacks.append(Stack(settings, harness.model))
+            stacks[-1].start_gateway()
+        yield [f"http://127.0.0.1:{stack.settings.webhook_port}/telegram" for stack in stacks]
+    finally:
+        for stack in stacks:
+            stack.stop()
+
+
+def test_three_gateways_answer_every_message_once_and_each_chat_in_order(workers: Harness) -> None:
+    """A chat's messages arrive at two webhook gateways in turn; whichever gateway claims the chat
+    works on it and whichever claims it in the outbox sends: each question once, in order."""
+    users = [workers.user() for _ in range(3)]
+    for user in users:
+        reach_first_name_question(user)
+    update_ids = itertools.count(5_000_001)
+    with webhook_gateways(workers, 2) as urls:
+        for user in users:  # each person's two answers, one through each gateway, as Telegram sends them
+            for url, text in zip(urls, ("Sara", "17.04.2001"), strict=True):
+                update = {"update_id": next(update_ids), "message": user._message(text=text)}
+                response = httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+                                      timeout=30)
+                assert response.status_code == 200
+        wait_until(lambda: all(any("What is your gender?" in text for text in all_texts(workers, user))
+                               for user in users), "every person's two answers were answered", timeout=120)
+        time.sleep(1.0)  # a reply sent twice would arrive now
+    questions = ("What is your first name?", "When were you born?", "What is your gender?")
+    for user in users:
+        assert asked(workers, user, questions) == list(questions), f"user {user.user_id}"
+        intake = workers.intake_of(user)
+        assert intake is not None and (intake["first_name"], intake["birth_date"]) == ("Sara", "2001-04-17")
+    assert {call["secret_token"] for call in workers.telegram.calls_of("setWebhook")} == {WEBHOOK_SECRET}
 
 
 def test_one_rasa_server_killed_under_load_the_other_carries_on_and_nothing_is_lost(workers: Harness) -> None:

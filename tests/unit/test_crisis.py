@@ -80,6 +80,24 @@ def test_a_second_message_joins_the_alert_without_moving_its_deadline(database: 
     assert alerts.take("telegram:1") is None
 
 
+def test_two_gateways_taking_one_alert_at_once_open_one_case(database: Database) -> None:
+    """Each gateway's crisis watch takes due alerts; only one may escalate each (decision 22)."""
+    alerts = CrisisAlerts(database)
+    for number in range(20):
+        alerts.raise_alert(conversation_id=f"telegram:{number}", channel="telegram", language="en", kind="suicide",
+                           text="help", escalate_after=datetime.timedelta(0))
+
+    async def one_gateway() -> list[object]:
+        return list(await asyncio.gather(*(asyncio.to_thread(alerts.take, f"telegram:{number}") for number in range(20))))
+
+    async def two_gateways() -> tuple[list[object], list[object]]:
+        return await asyncio.gather(one_gateway(), one_gateway())
+
+    first, second = asyncio.run(two_gateways())
+    assert [a is not None and b is not None for a, b in zip(first, second, strict=True)] == [False] * 20
+    assert sum(a is not None or b is not None for a, b in zip(first, second, strict=True)) == 20
+
+
 def test_an_unanswered_alert_becomes_an_urgent_case_and_the_person_is_told(database: Database) -> None:
     crisis = responder(database)
     replies = asyncio.run(crisis.respond("telegram:42", "telegram", "I want to end it", CrisisSignal("suicide", "en"), "en"))
