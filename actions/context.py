@@ -16,6 +16,7 @@ from bot.deployment import Deployment, load_deployment
 from bot.i18n import conversation_language
 from bot.intake.store import IntakeStore
 from bot.messages import render
+from bot.rasa_client import LANGUAGE_KEY
 
 T = TypeVar("T")
 
@@ -55,7 +56,8 @@ def channel_of(tracker: Tracker) -> str:
 
 def say(dispatcher: CollectingDispatcher, name: str, language: str, /, **values: Any) -> None:
     message = render(name, language, deployment(), **values)
-    dispatcher.utter_message(text=message["text"], buttons=message.get("buttons", []))
+    dispatcher.utter_message(text=message["text"], buttons=message.get("buttons", []),
+                             json_message={LANGUAGE_KEY: language})
 
 
 async def in_thread(function: Callable[..., T], *args: Any) -> T:

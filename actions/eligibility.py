@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import deployment, in_thread, intake_store, say, today
 from bot.eligibility import evaluate, localize_result
 from bot.i18n import bidi_safe, translator
+from bot.rasa_client import LANGUAGE_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ async def show_eligibility(dispatcher: CollectingDispatcher, conversation_id: st
     say(dispatcher, "eligibility_intro", language)
     sentences = localize_result(result, translator(language).gettext, language)
     if sentences:
-        dispatcher.utter_message(text="\n".join(f"• {bidi_safe(s, language)}" for s in sentences))
+        dispatcher.utter_message(text="\n".join(f"• {bidi_safe(s, language)}" for s in sentences),
+                                 json_message={LANGUAGE_KEY: language})
     if not any(entry["outcome"] == "eligible" for entry in result["programmes"]):
         say(dispatcher, "eligibility_none", language)

@@ -19,6 +19,7 @@ from actions.metrics import ActionMetrics
 from bot.config import load_settings
 from bot.messages import known_responses, render
 from bot.parsing.understanding import answer_models
+from bot.rasa_client import LANGUAGE_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ def render_nlg_request(body: dict[str, Any]) -> dict[str, Any]:
     arguments = body.get("arguments") or {}
     slots = {**(tracker.get("slots") or {}), **arguments}
     metadata = (tracker.get("latest_message") or {}).get("metadata")
-    return render(body["response"], language_of(slots, metadata), deployment(), **slots)
+    language = language_of(slots, metadata)
+    return {**render(body["response"], language, deployment(), **slots), "custom": {LANGUAGE_KEY: language}}
 
 
 ACTIONS = "actions.registry"

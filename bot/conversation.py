@@ -105,8 +105,9 @@ class Conversations:
 
     async def notice(self, person: Person, name: str, **values: Any) -> Reply:
         """A message the application says itself, in the person's language."""
-        message = render(name, await self.language(person), self.deployment, **values)
-        return Reply(text=message["text"], buttons=tuple(message.get("buttons", ())))
+        language = await self.language(person)
+        message = render(name, language, self.deployment, **values)
+        return Reply(text=message["text"], buttons=tuple(message.get("buttons", ())), language=language)
 
     async def local_notice(self, person: Person, name: str) -> Reply:
         """A notice in the person's language without asking Rasa (it may be the part that is down):

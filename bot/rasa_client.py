@@ -5,6 +5,7 @@ chooses, and to the next one when a worker refuses the connection (decision 16).
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,9 @@ TURN_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 # An action's `dispatcher.utter_message(json_message={FORGET_SIGNAL: True})`: once the turn's
 # replies are collected, the person is forgotten completely (declined consent, a child).
 FORGET_SIGNAL = "forget_conversation"
+# Each text the action server renders comes with `custom: {LANGUAGE_KEY: <code>}`, the language it
+# is written in: the gateway then knows which voice reads it (🔊) without asking for the tracker.
+LANGUAGE_KEY = "language"
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Reply:
     reaction: str | None = None
     # Instead of a message: a file (their data, on /mydata).
     document: Document | None = None
+    language: str | None = None  # the language `text` is written in, when known
 
 
 @dataclass(frozen=True)
@@ -44,12 +49,22 @@ class Turn:
     forget: bool = False  # an action asked to forget the person after this turn
 
 
-def _replies(messages: list[dict[str, Any]]) -> list[Reply]:
-    return [
-        Reply(text=item.get("text", ""), buttons=tuple(item.get("buttons") or ()))
-        for item in messages
-        if item.get("text") or item.get("buttons")
-    ]
+def rest_replies(messages: list[dict[str, Any]]) -> list[Reply]:
+    """Rasa's REST output as replies. A rendered text comes as one item per paragraph, then an item
+    with its `custom` part, which names the language of the paragraphs before it."""
+    replies: list[Reply] = []
+    unlabelled = 0  # the last replies, whose language has not come yet
+    for item in messages:
+        custom = item.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get(LANGUAGE_KEY), str):
+            language = custom[LANGUAGE_KEY]
+            for index in range(len(replies) - unlabelled, len(replies)):
+                replies[index] = dataclasses.replace(replies[index], language=language)
+            unlabelled = 0
+        if item.get("text") or item.get("buttons"):
+            replies.append(Reply(text=item.get("text", ""), buttons=tuple(item.get("buttons") or ())))
+            unlabelled += 1
+    return replies
 
 
 def _asks_to_forget(messages: list[dict[str, Any]]) -> bool:
@@ -106,7 +121,7 @@ class RasaClient:
         except httpx.HTTPError as error:
             raise RasaUnavailable(str(error)) from error
         messages = response.json()
-        return Turn(_replies(messages), forget=_asks_to_forget(messages))
+        return Turn(rest_replies(messages), forget=_asks_to_forget(messages))
 
     async def _processed(self, sender: str, message_id: str, message: str) -> Turn | None:
         """The replies Rasa gave to the message with `message_id`; None if it has not answered it."""
@@ -122,7 +137,7 @@ class RasaClient:
                 # Bot events as the REST channel returns them: text, buttons, custom.
                 items = [{"text": e.get("text"), **(e.get("data") or {})} for e in after[:end] if e.get("event") == "bot"]
                 # No reply: the turn failed before answering (the action server was down); send again.
-                return Turn(_replies(items), forget=_asks_to_forget(items)) if items else None
+                return Turn(rest_replies(items), forget=_asks_to_forget(items)) if items else None
         return None
 
     async def _tracker(self, sender: str, include_events: str) -> dict[str, Any] | None:
@@ -172,7 +187,7 @@ class RasaClient:
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise RasaUnavailable(str(error)) from error
-        return _replies(response.json().get("messages") or [])
+        return rest_replies(response.json().get("messages") or [])
 
     async def set_slots(self, sender: str, slots: dict[str, Any]) -> None:
         """Set slots outside a turn (a choice changed under /privacy), so the form does not ask again."""

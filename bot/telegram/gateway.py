@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -161,28 +162,32 @@ class Gateway:
         """Queue the turn's replies for the sender: stored first, so a crash loses none; sent in
         order, retried, split when too long (bot/telegram/sender.py).
 
-        `audible`: a turn Rasa answered, whose messages get a 🔊 in the person's language (and
-        their voice after them, with `read_aloud` or when the person asked for it always). Not
-        for the notices said while Rasa is down: finding the language asks Rasa."""
+        `audible`: a turn Rasa answered, whose messages get a 🔊 in the language they are written
+        in (and their voice after them, with `read_aloud` or when the person asked for it always).
+        Not for the notices said while Rasa is down: a text without its language asks Rasa."""
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
         message = update.effective_message
         reply_to = message.message_id if message is not None and update.callback_query is None else None
         person = person_of(update)
-        language = await self.conversations.language(person) if audible and any(said(r) for r in replies) else None
-        await asyncio.to_thread(self._queue, str(chat_id), person.conversation_id, replies, reply_to, language,
-                                read_aloud)
+        if audible and any(said(r) and r.language is None for r in replies):
+            language = await self.conversations.language(person)
+            replies = [r if r.language else dataclasses.replace(r, language=language) for r in replies]
+        await asyncio.to_thread(self._queue, str(chat_id), person.conversation_id, replies, reply_to,
+                                audible, read_aloud)
         if self.sender is not None:
             self.sender.wake()
 
     def _queue(self, chat_id: str, conversation_id: str, replies: list[Reply], reply_to: int | None,
-               language: str | None = None, read_aloud: bool = False) -> None:
+               audible: bool = False, read_aloud: bool = False) -> None:
         voices: dict[int, bytes] = {}
-        if language is not None:
-            replies = [with_listen_button(self.speaker, reply, language) for reply in replies]
+        if audible:
+            replies = [with_listen_button(self.speaker, reply, reply.language) if reply.language else reply
+                       for reply in replies]
             # Synthesised before the transaction, which must not wait for it.
             if read_aloud or self.conversations.always_audio.get(conversation_id):
                 voices = {index: audio for index, reply in enumerate(replies)
-                          if said(reply) and (audio := self._audio(language, reply.text, choice_titles(reply.buttons)))}
+                          if said(reply) and reply.language
+                          and (audio := self._audio(reply.language, reply.text, choice_titles(reply.buttons)))}
         with self.database.session() as session:
             for index, reply in enumerate(replies):
                 queue_replies(session, chat_id, conversation_id, [reply], reply_to)
