@@ -68,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s actions %(levelname)s %(name)s: %(message)s")
-    build_app().run(host="127.0.0.1", port=args.port or settings.action_port, access_log=False, motd=False)
+    build_app().run(host=settings.action_listen, port=args.port or settings.action_port, access_log=False, motd=False)
 
 
 if __name__ == "__main__":

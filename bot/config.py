@@ -80,6 +80,11 @@ class Settings:
     # ACTION_SERVER_PORT on (decision 16).
     rasa_workers: int = field(default_factory=lambda: _workers("LOTSE_RASA_WORKERS"))
     action_workers: int = field(default_factory=lambda: _workers("LOTSE_ACTION_WORKERS"))
+    # Where an action server listens: loopback, unless Rasa servers on other machines call it.
+    action_listen: str = field(default_factory=lambda: _env("LOTSE_ACTION_LISTEN", "127.0.0.1"))
+    # Action servers on other machines (comma-separated URLs), for deployments that start each
+    # process themselves (docs/deployment.md): Rasa's endpoints and the gateway's check use them.
+    action_urls: str = field(default_factory=lambda: os.environ.get("LOTSE_ACTION_URLS", "").strip())
     rasa_bin: Path = field(
         default_factory=lambda: Path(_env("LOTSE_RASA_BIN", str(PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "rasa")))
     )
@@ -134,6 +139,8 @@ class Settings:
 
     @property
     def action_server_urls(self) -> list[str]:
+        if self.action_urls:
+            return [url.strip().rstrip("/") for url in self.action_urls.split(",") if url.strip()]
         return [f"http://127.0.0.1:{self.action_port + index}" for index in range(self.action_workers)]
 
     @property
@@ -162,6 +169,8 @@ class Settings:
             "ACTION_SERVER_PORT": str(self.action_port),
             "LOTSE_RASA_WORKERS": str(self.rasa_workers),
             "LOTSE_ACTION_WORKERS": str(self.action_workers),
+            "LOTSE_ACTION_LISTEN": self.action_listen,
+            "LOTSE_ACTION_URLS": self.action_urls,
             "LOTSE_RASA_BIN": str(self.rasa_bin),
             "LOTSE_LOG_LEVEL": self.log_level,
             "LOTSE_WELCOME_BACK_HOURS": str(self.welcome_back_after_hours),

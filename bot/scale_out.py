@@ -7,6 +7,9 @@ from bot.config import Settings
 
 def refusal(settings: Settings) -> str | None:
     """Why these settings cannot run with their number of workers, in one line; None if they can."""
+    if settings.action_urls:
+        return ("LOTSE_ACTION_URLS names action servers elsewhere, but `lotse run` starts its own on this "
+                "machine: unset it, or start each process yourself (docs/deployment.md)")
     workers = f"LOTSE_RASA_WORKERS={settings.rasa_workers} LOTSE_ACTION_WORKERS={settings.action_workers}"
     if settings.rasa_workers == 1 and settings.action_workers == 1:
         return None

@@ -38,6 +38,14 @@ def test_several_workers_need_postgresql_and_several_rasa_servers_a_lock_store(
     assert why is not None and reason in why and "\n" not in why
 
 
+def test_action_servers_on_other_machines_are_named_by_url_and_not_started_by_lotse_run(tmp_path: Path) -> None:
+    elsewhere = settings(tmp_path, action_urls="http://actions-0.lotse:5055/, http://actions-1.lotse:5055")
+    assert elsewhere.action_server_urls == ["http://actions-0.lotse:5055", "http://actions-1.lotse:5055"]
+    why = refusal(elsewhere)
+    assert why is not None and "LOTSE_ACTION_URLS" in why
+    assert settings(tmp_path, action_workers=2).action_server_urls == ["http://127.0.0.1:5055", "http://127.0.0.1:5056"]
+
+
 def test_several_workers_run_on_postgresql_with_a_lock_store(tmp_path: Path) -> None:
     assert refusal(settings(tmp_path, rasa_workers=3, action_workers=2, database_url=PG, tracker_store_url=PG,
                             lock_store_url=REDIS)) is None
