@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,6 +18,14 @@ logger = logging.getLogger(__name__)
 
 MODEL_DIR = PROJECT_ROOT / "models"
 T = TypeVar("T")
+
+
+def runtime() -> str:
+    """What a pickled model depends on besides its inputs, for every fingerprint: a model is
+    unpickled only by the Python, NumPy, SciPy and scikit-learn that pickled it (a models/ folder
+    kept across a change of environment, or shared by two, is retrained, never misread)."""
+    python = ".".join(map(str, sys.version_info[:2]))
+    return "|".join([f"python {python}", *(f"{name} {version(name)}" for name in ("numpy", "scipy", "scikit-learn"))])
 
 
 def cached_file(prefix: str, fingerprint: str) -> Path:
