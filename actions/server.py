@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import warnings
 from typing import Any
 
 from rasa_sdk.endpoint import create_app
@@ -22,6 +23,11 @@ from bot.parsing.understanding import answer_models
 from bot.rasa_client import LANGUAGE_KEY
 
 logger = logging.getLogger(__name__)
+
+# rasa-sdk 3.21 warns on every call that Rasa 3.6 differs in its minor version; it speaks 3.6's action
+# protocol (decision 18; the end-to-end tests run the two together), so the warning is only noise in the log.
+warnings.filterwarnings("ignore", message="Your versions of rasa and rasa_sdk might not be compatible",
+                        category=UserWarning)
 
 
 def render_nlg_request(body: dict[str, Any]) -> dict[str, Any]:
