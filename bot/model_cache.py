@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import joblib
 
@@ -17,7 +17,6 @@ from bot.config import PROJECT_ROOT
 logger = logging.getLogger(__name__)
 
 MODEL_DIR = PROJECT_ROOT / "models"
-T = TypeVar("T")
 
 
 def runtime() -> str:
@@ -32,7 +31,7 @@ def cached_file(prefix: str, fingerprint: str) -> Path:
     return MODEL_DIR / f"{prefix}-{fingerprint}.joblib"
 
 
-def load_or_train(prefix: str, fingerprint: str, train: Callable[[], T], stored: Callable[[T], Any],
+def load_or_train[T](prefix: str, fingerprint: str, train: Callable[[], T], stored: Callable[[T], Any],
                   restore: Callable[[Any], T]) -> T:
     """The model from models/ when its inputs have not changed; else trained now and stored
     (atomically: processes starting together never read half a file), older ones removed."""
