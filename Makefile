@@ -9,6 +9,7 @@ APP_PY    := $(APP)/bin/python
 LOTSE     := $(APP)/bin/lotse
 RASA_BIN  := $(RASA)/bin/rasa
 PYTHON310  = $(shell scripts/find-python310)
+PYTHON312  = $(shell scripts/find-python312)
 
 .PHONY: help setup browser services audio-tools audio run chat train lint test test-unit test-e2e validate rasa-test catalogs lock clean \
         bench-eligibility bench-roundtrip bench-load bench-handoff bench-dashboard nlu-report safety-report answers-report
@@ -16,11 +17,13 @@ PYTHON310  = $(shell scripts/find-python310)
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-# --- environments: two venvs, both Python 3.10 (Rasa 3.6 supports no other) -----------------
+# --- environments: the app on Python 3.12, Rasa on 3.10 (Rasa 3.6 supports no newer; decision 18) --
 $(APP)/.installed: requirements/app.lock pyproject.toml
-	@py="$(PYTHON310)"; [ -n "$$py" ] || exit 1; \
-	echo "→ creating the app environment with $$py"; \
-	[ -x $(APP_PY) ] || "$$py" -m venv $(APP)
+	@py="$(PYTHON312)"; [ -n "$$py" ] || exit 1; \
+	version='import sys; print(*sys.version_info[:2], sep=".")'; \
+	if [ -x $(APP_PY) ] && [ "$$($(APP_PY) -c "$$version")" != "$$("$$py" -c "$$version")" ]; then \
+	  echo "→ the app environment is on Python $$($(APP_PY) -c "$$version"); replacing it"; rm -rf $(APP); fi; \
+	[ -x $(APP_PY) ] || { echo "→ creating the app environment with $$py"; "$$py" -m venv $(APP); }
 	$(APP)/bin/pip install --quiet --disable-pip-version-check -r requirements/app.lock
 	$(APP)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@

@@ -5,7 +5,7 @@ import asyncio
 import datetime
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -17,8 +17,6 @@ from bot.i18n import conversation_language
 from bot.intake.store import IntakeStore
 from bot.messages import render
 from bot.rasa_client import LANGUAGE_KEY
-
-T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +58,6 @@ def say(dispatcher: CollectingDispatcher, name: str, language: str, /, **values:
                              json_message={LANGUAGE_KEY: language})
 
 
-async def in_thread(function: Callable[..., T], *args: Any) -> T:
+async def in_thread[T](function: Callable[..., T], *args: Any) -> T:
     """Blocking work (SQL) off the event loop, which serves every conversation."""
     return await asyncio.to_thread(function, *args)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import warnings
 from typing import Any
 
 from rasa_sdk.endpoint import create_app
@@ -23,6 +24,11 @@ from bot.rasa_client import LANGUAGE_KEY
 
 logger = logging.getLogger(__name__)
 
+# rasa-sdk 3.21 warns on every call that Rasa 3.6 differs in its minor version; it speaks 3.6's action
+# protocol (decision 18; the end-to-end tests run the two together), so the warning is only noise in the log.
+warnings.filterwarnings("ignore", message="Your versions of rasa and rasa_sdk might not be compatible",
+                        category=UserWarning)
+
 
 def render_nlg_request(body: dict[str, Any]) -> dict[str, Any]:
     """Rasa's NLG request → the message in the person's language."""
@@ -34,19 +40,17 @@ def render_nlg_request(body: dict[str, Any]) -> dict[str, Any]:
     return {**render(body["response"], language, deployment(), **slots), "custom": {LANGUAGE_KEY: language}}
 
 
-ACTIONS = "actions.registry"
-
-
-def action_names() -> list[str]:
-    """The actions rasa-sdk serves: the only names /metrics labels calls with."""
-    executor = ActionExecutor()
-    executor.register_package(ACTIONS)
-    return list(executor.actions)
+def executor() -> ActionExecutor:
+    """rasa-sdk's registry of our actions; rasa-sdk 3.21's create_app takes it instead of a package name."""
+    actions = ActionExecutor()
+    actions.register_package("actions.registry")
+    return actions
 
 
 def build_app() -> Sanic:
-    app = create_app(ACTIONS, cors_origins=None)
-    ActionMetrics(action_names()).install(app)
+    actions = executor()
+    app = create_app(actions, cors_origins=None)
+    ActionMetrics(list(actions.actions)).install(app)  # its names are the only labels /metrics uses
     known_responses()  # read the texts once, at start-up
     answer_models()  # and the answer classifiers (trained by `lotse train` when their examples change)
 
@@ -68,7 +72,10 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s actions %(levelname)s %(name)s: %(message)s")
-    build_app().run(host=settings.action_listen, port=args.port or settings.action_port, access_log=False, motd=False)
+    # One process, as `lotse run` supervises it: without single_process Sanic forks a worker that
+    # builds its app anew, and the supervisor would watch (and stop) only the manager.
+    build_app().run(host=settings.action_listen, port=args.port or settings.action_port, access_log=False, motd=False,
+                    single_process=True)
 
 
 if __name__ == "__main__":

@@ -312,7 +312,7 @@ class LoadUser:
                 return False
             try:
                 await asyncio.wait_for(arrived.wait(), timeout=remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return False
         return True
 

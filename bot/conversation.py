@@ -160,7 +160,7 @@ class Conversations:
         """
         last_seen = await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
         pause = self.settings.welcome_back_after_hours * 3600
-        if last_seen is None or (datetime.datetime.now(datetime.timezone.utc) - last_seen).total_seconds() < pause:
+        if last_seen is None or (datetime.datetime.now(datetime.UTC) - last_seen).total_seconds() < pause:
             return None
         state = await self.rasa.state(person.conversation_id)
         slots = state.get("slots", {})

@@ -47,7 +47,7 @@ def age_seconds(oldest: datetime.datetime | None, now: datetime.datetime) -> flo
     if oldest is None:
         return 0.0
     if oldest.tzinfo is None:  # SQLite hands back naive datetimes: they are UTC
-        oldest = oldest.replace(tzinfo=datetime.timezone.utc)
+        oldest = oldest.replace(tzinfo=datetime.UTC)
     return max((now - oldest).total_seconds(), 0.0)
 
 

@@ -3,10 +3,10 @@ the demo data and the templates all use these."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import Enum
+from enum import StrEnum
 
 
-class CaseState(str, Enum):
+class CaseState(StrEnum):
     """Stored as its value (it is a str). Member names equal the values on purpose: a library that
     writes an Enum by its name (as some database drivers do) stores the same word."""
 

@@ -21,5 +21,5 @@ class LastSeen:
             previous = conversation.last_seen_at
             conversation.last_seen_at = utcnow()
         if previous.tzinfo is None:  # SQLite gives back naive datetimes; we store UTC
-            previous = previous.replace(tzinfo=datetime.timezone.utc)
+            previous = previous.replace(tzinfo=datetime.UTC)
         return previous

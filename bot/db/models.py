@@ -38,7 +38,7 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 class Base(DeclarativeBase):

@@ -48,9 +48,9 @@ class AuditLog:
             conditions.append(AuditEntry.case_id == query.case_id)
         if query.date_from:
             conditions.append(AuditEntry.at >= datetime.datetime.combine(query.date_from, datetime.time(),
-                                                                          datetime.timezone.utc))
+                                                                          datetime.UTC))
         if query.date_to:
             conditions.append(AuditEntry.at < datetime.datetime.combine(query.date_to + datetime.timedelta(days=1),
-                                                                         datetime.time(), datetime.timezone.utc))
+                                                                         datetime.time(), datetime.UTC))
         with self.database.session() as session:
             return list(session.scalars(select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc()).limit(limit)))

@@ -95,4 +95,4 @@ class Sessions:
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
     # SQLite returns naive datetimes; they are stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)

@@ -19,7 +19,7 @@ def _iso(value: datetime.datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:  # SQLite returns naive datetimes; we only ever store UTC.
-        value = value.replace(tzinfo=datetime.timezone.utc)
+        value = value.replace(tzinfo=datetime.UTC)
     return value.isoformat().replace("+00:00", "Z")
 
 

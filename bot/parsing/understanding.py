@@ -23,7 +23,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy
-import sklearn
 import yaml
 from babel import Locale
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -34,7 +33,7 @@ from bot.config import PROJECT_ROOT
 from bot.i18n import SUPPORTED_LANGUAGES, localise
 from bot.messages import known_responses
 from bot.messages.responses import response_files
-from bot.model_cache import cached_file, load_or_train
+from bot.model_cache import cached_file, load_or_train, runtime
 from bot.parsing.text import fold
 
 TRAINING_DIR = Path(__file__).with_name("training")
@@ -169,7 +168,7 @@ def training_files() -> list[Path]:
 
 
 def fingerprint() -> str:
-    digest = hashlib.sha256(f"{MODEL_VERSION}|{sklearn.__version__}".encode())
+    digest = hashlib.sha256(f"{MODEL_VERSION}|{runtime()}".encode())
     for path in [*training_files(), Path(__file__), Path(__file__).with_name("text.py")]:
         digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + path.read_bytes())
     return digest.hexdigest()[:16]

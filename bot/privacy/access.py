@@ -22,7 +22,7 @@ FILENAME = "lotse-my-data.json"
 def _iso(moment: datetime.datetime | None) -> str | None:
     if moment is None:
         return None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
     return moment.isoformat().replace("+00:00", "Z")
 
 
@@ -91,7 +91,7 @@ class PersonalData:
             "pending_crisis_message": self.crisis_message,
             "chat_with_the_assistant": [{
                 "from": "you" if line.from_person else "assistant", "text": line.text,
-                "at": _iso(datetime.datetime.fromtimestamp(line.at, datetime.timezone.utc)),
+                "at": _iso(datetime.datetime.fromtimestamp(line.at, datetime.UTC)),
             } for line in self.chat],
         }
         return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")

@@ -60,7 +60,7 @@ class DeletionReport:
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
     # SQLite gives back naive datetimes; we only ever store UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
 def _by_hand_notice(references: tuple[str, ...], sent: list[datetime.datetime]) -> str:

@@ -25,7 +25,7 @@ class Clock:
         if self.file is None:
             return utcnow()
         moment = datetime.datetime.fromisoformat(self.file.read_text(encoding="utf-8").strip())
-        return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+        return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
 def daytime(moment: datetime.datetime, zone: ZoneInfo) -> datetime.datetime:
@@ -34,4 +34,4 @@ def daytime(moment: datetime.datetime, zone: ZoneInfo) -> datetime.datetime:
     if MORNING <= local.time() < NIGHT_FROM:
         return moment
     day = local.date() + datetime.timedelta(days=1 if local.time() >= NIGHT_FROM else 0)
-    return datetime.datetime.combine(day, MORNING, tzinfo=zone).astimezone(datetime.timezone.utc)
+    return datetime.datetime.combine(day, MORNING, tzinfo=zone).astimezone(datetime.UTC)

@@ -23,7 +23,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy
-import sklearn
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -33,7 +32,7 @@ from bot.config import PROJECT_ROOT
 from bot.i18n import SUPPORTED_LANGUAGES, localise
 from bot.messages import known_responses
 from bot.messages.responses import response_files
-from bot.model_cache import cached_file, load_or_train
+from bot.model_cache import cached_file, load_or_train, runtime
 from bot.parsing.understanding import TRAINING_DIR as ANSWER_EXAMPLES_DIR
 from bot.parsing.understanding import written_examples
 from bot.safety.normalize import normalize
@@ -127,7 +126,7 @@ def build_model() -> Pipeline:
 
 
 def fingerprint() -> str:
-    digest = hashlib.sha256(f"{MODEL_VERSION}|{sklearn.__version__}".encode())
+    digest = hashlib.sha256(f"{MODEL_VERSION}|{runtime()}".encode())
     for path in training_files():
         digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + path.read_bytes())
     digest.update(Path(__file__).with_name("normalize.py").read_bytes())

@@ -14,13 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from re import _parser as sre_parse  # type: ignore[attr-defined]  # the regex parser is private
 
 import yaml
-
-try:  # the regex parser is private: re._parser from Python 3.11, sre_parse before
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # Python 3.10
-    import sre_parse
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 CATEGORIES = ("suicide", "violence", "medical", "child")

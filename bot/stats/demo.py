@@ -10,7 +10,7 @@ import datetime
 import random
 import uuid
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -18,8 +18,6 @@ from bot.db import Case, Conversation, Database, Intake
 from bot.db.case_states import CONTACTED_STATES, CaseState
 from bot.deployment import Deployment, Team
 from bot.stats.facts import QUESTION_ORDER, refresh
-
-T = TypeVar("T")
 
 DEMO_CHANNEL = "demo"
 LANGUAGES = {"ar": 24, "uk": 17, "fa": 11, "tr": 8, "en": 6, "ps": 6, "ru": 5, "ku": 5, "ckb": 3, "ti": 4,
@@ -44,7 +42,7 @@ class RealDataPresent(RuntimeError):
     pass
 
 
-def _pick(rng: random.Random, weights: Mapping[T, int]) -> T:
+def _pick[T](rng: random.Random, weights: Mapping[T, int]) -> T:
     return rng.choices(list(weights), list(weights.values()))[0]
 
 
@@ -58,7 +56,7 @@ class DemoData:
         self.database = database
         self.deployment = deployment
         self.rng = random.Random(seed)
-        self.now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        self.now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
         # Larger towns get more people: a rough weight per municipality, by list position.
         self.municipalities = [m.ags for m in deployment.municipalities]
         self.municipality_weights = [5 if m.name in ("Moers", "Wesel", "Dinslaken") else 2

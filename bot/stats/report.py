@@ -37,7 +37,7 @@ class ReportFilters:
         return cls(today - datetime.timedelta(days=364), today)
 
     def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
-        utc = datetime.timezone.utc
+        utc = datetime.UTC
         start = datetime.datetime.combine(self.date_from, datetime.time(), utc)
         return start, datetime.datetime.combine(self.date_to + datetime.timedelta(days=1), datetime.time(), utc)
 

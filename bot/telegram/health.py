@@ -50,7 +50,7 @@ async def serve_health(host: str, port: int, checks: Checks, details: Details = 
             writer.write(f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(data)}\r\n"
                          f"Connection: close\r\n\r\n".encode() + data)
             await writer.drain()
-        except (OSError, asyncio.TimeoutError, ValueError) as error:
+        except (TimeoutError, OSError, ValueError) as error:
             logger.warning("health: request failed: %s", type(error).__name__)
         finally:
             writer.close()

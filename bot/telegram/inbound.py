@@ -84,7 +84,7 @@ class Pending:
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
     # SQLite gives back naive datetimes; we only ever store UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
 class InboundStore:

@@ -33,7 +33,7 @@ STAFF_TIMEZONE = ZoneInfo("Europe/Berlin")
 def local_time(value: datetime.datetime, pattern: str = "%d.%m.%Y %H:%M") -> str:
     """A stored UTC time as staff read it (SQLite hands back naive datetimes: they are UTC)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.timezone.utc)
+        value = value.replace(tzinfo=datetime.UTC)
     return value.astimezone(STAFF_TIMEZONE).strftime(pattern)
 
 

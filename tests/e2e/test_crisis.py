@@ -114,7 +114,7 @@ def test_before_consent_an_unanswered_offer_becomes_an_urgent_case(harness: Harn
     # Nobody answers: once the configured time has passed, the team is alerted all the same.
     with Database(harness.settings.app_database_url).session() as session:
         session.execute(update(CrisisAlert).where(CrisisAlert.conversation_id == conversation(user))
-                        .values(escalate_at=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)))
+                        .values(escalate_at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)))
     told = user.wait_for_replies(timeout=30)
     assert sentence("crisis_person_coming", "fa") in texts(told)
     case = case_of(harness, user)

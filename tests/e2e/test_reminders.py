@@ -14,7 +14,7 @@ from tests.e2e.conftest import Harness, running_stack
 from tests.e2e.fake_telegram import BotMessage, TelegramUser
 
 # A Monday, 10:00 in Berlin (winter time, UTC+1).
-T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.timezone.utc)
+T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 REMINDER = "You stopped at this question"
 LAST = "for the last time"
 POLL_WAIT = 8.0  # longer than the reminder loop's poll (5 s)

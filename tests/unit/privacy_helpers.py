@@ -104,10 +104,10 @@ def store_everything(settings: Settings, conversation_id: str, name: str, said: 
     remember_payloads(database, conversation_id, ["/affirm", '/inform{"slot":"goal","value":"work"}'])
     with database.session() as session:
         session.add(StaffNotice(conversation_id=conversation_id, chat_id=STAFF_CHAT, message_id=OLD_NOTICE_ID,
-                                sent_at=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=3)))
+                                sent_at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=3)))
         # A reminder sent before the case opened.
-        session.add(Reminder(conversation_id=conversation_id, number=1, due_at=datetime.datetime.now(datetime.timezone.utc),
-                             sent_at=datetime.datetime.now(datetime.timezone.utc)))
+        session.add(Reminder(conversation_id=conversation_id, number=1, due_at=datetime.datetime.now(datetime.UTC),
+                             sent_at=datetime.datetime.now(datetime.UTC)))
     add_tracker_events(settings, conversation_id, [said, f"Ich heiße {name}"])
     # A message of theirs the gateway has stored but not yet worked on.
     InboundStore(database).add(int(time.time_ns() % 2**31), conversation_id, json.dumps({"message": {"text": said}}))

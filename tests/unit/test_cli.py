@@ -20,20 +20,40 @@ def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path) -> None:
     assert "@BotFather" in result.stderr and "lotse chat" in result.stderr
 
 
-def test_find_python310_names_what_to_install_when_there_is_none(tmp_path: Path) -> None:
+# The Rasa environment stays on Python 3.10, the app environment is on 3.12 (decision 18).
+FINDERS = pytest.mark.parametrize("version", ["3.10", "3.12"])
+
+
+@FINDERS
+def test_find_python_names_what_to_install_when_there_is_none(tmp_path: Path, version: str) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path / "pyenv")}
-    result = subprocess.run(["sh", str(PROJECT_ROOT / "scripts" / "find-python310")], env=env,
-                            capture_output=True, text=True)
+    script = PROJECT_ROOT / "scripts" / f"find-python{version.replace('.', '')}"
+    result = subprocess.run(["sh", str(script)], env=env, capture_output=True, text=True)
     if result.returncode == 0:
-        pytest.skip("this machine has a system python3.10 on /usr/bin")
-    assert "pyenv install 3.10" in result.stderr and "LOTSE_PYTHON" in result.stderr
+        pytest.skip(f"this machine has a system python{version} on /usr/bin")
+    assert f"pyenv install {version}" in result.stderr and f"LOTSE_PYTHON{version.replace('.', '')}" in result.stderr
 
 
-def test_find_python310_finds_pyenv_without_pyenv_on_path() -> None:
+@FINDERS
+def test_find_python_finds_pyenv_without_pyenv_on_path(version: str) -> None:
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    if not list(pyenv_root.glob("versions/3.10*/bin/python3.10")):
-        pytest.skip("no pyenv Python 3.10 on this machine")
+    if not list(pyenv_root.glob(f"versions/{version}*/bin/python{version}")):
+        pytest.skip(f"no pyenv Python {version} on this machine")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "PYENV_ROOT": str(pyenv_root)}
-    result = subprocess.run(["sh", str(PROJECT_ROOT / "scripts" / "find-python310")], env=env,
-                            capture_output=True, text=True, check=True)
-    assert result.stdout.strip().startswith(str(pyenv_root))
+    script = PROJECT_ROOT / "scripts" / f"find-python{version.replace('.', '')}"
+    result = subprocess.run(["sh", str(script)], env=env, capture_output=True, text=True, check=True)
+    found = result.stdout.strip()
+    assert found.startswith(str(pyenv_root))
+    assert subprocess.run([found, "-c", "import sys; print(*sys.version_info[:2], sep='.')"],
+                          capture_output=True, text=True, check=True).stdout.strip() == version
+
+
+def test_find_python_ignores_lotse_python_of_another_version(tmp_path: Path) -> None:
+    """LOTSE_PYTHON once named the one interpreter for both environments; pointing at 3.10 it
+    must not become the app environment's Python."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path / "pyenv"),
+           "LOTSE_PYTHON": sys.executable}
+    other = "3.10" if sys.version_info[:2] != (3, 10) else "3.12"
+    script = PROJECT_ROOT / "scripts" / f"find-python{other.replace('.', '')}"
+    result = subprocess.run(["sh", str(script)], env=env, capture_output=True, text=True)
+    assert result.stdout.strip() != sys.executable

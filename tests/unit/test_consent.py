@@ -19,7 +19,7 @@ from bot.privacy_choices import choice_payload, is_privacy_choice
 
 DEPLOYMENT = load_deployment(load_settings().deployment_file)
 TODAY = datetime.date(2026, 11, 22)
-NOW = datetime.datetime(2026, 11, 22, 10, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 11, 22, 10, tzinfo=datetime.UTC)
 
 
 def answer(slot: str, text: str, intent: str) -> Any:

@@ -75,7 +75,7 @@ def test_a_second_message_joins_the_alert_without_moving_its_deadline(database: 
         deadline = alert.escalate_at
     assert alert.text == "first\nsecond"
     assert alerts.due() == []
-    assert alerts.due(deadline.replace(tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=1)) == ["telegram:1"]
+    assert alerts.due(deadline.replace(tzinfo=datetime.UTC) + datetime.timedelta(seconds=1)) == ["telegram:1"]
     assert alerts.take("telegram:1").text == "first\nsecond"
     assert alerts.take("telegram:1") is None
 
@@ -104,7 +104,7 @@ def test_an_unanswered_alert_becomes_an_urgent_case_and_the_person_is_told(datab
     assert "0800 111 0 111" in replies[0].text and [b["payload"] for b in replies[1].buttons] == ["/crisis_accept", "/crisis_decline"]
     with database.session() as session:
         session.execute(CrisisAlert.__table__.update().values(
-            escalate_at=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)))
+            escalate_at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)))
     assert asyncio.run(crisis.escalate_due()) == 1
     assert asyncio.run(crisis.escalate_due()) == 0  # once
     with database.session() as session:

@@ -26,7 +26,7 @@ PERSON, CHAT = "telegram:4242", "4242"
 BERLIN = ZoneInfo("Europe/Berlin")
 QUESTION = "When were you born? For example 17.04.2001."
 # The person's last message: a Monday, 10:00 in Berlin (winter time, UTC+1).
-WROTE = datetime.datetime(2026, 1, 12, 9, 0, tzinfo=datetime.timezone.utc)
+WROTE = datetime.datetime(2026, 1, 12, 9, 0, tzinfo=datetime.UTC)
 
 
 class Frozen(Clock):
@@ -39,7 +39,7 @@ class Frozen(Clock):
 
 
 def berlin(day: int, hour: int, minute: int = 0) -> datetime.datetime:
-    return datetime.datetime(2026, 1, day, hour, minute, tzinfo=BERLIN).astimezone(datetime.timezone.utc)
+    return datetime.datetime(2026, 1, day, hour, minute, tzinfo=BERLIN).astimezone(datetime.UTC)
 
 
 @pytest.fixture()
@@ -98,8 +98,8 @@ def test_night_waits_for_the_morning() -> None:
     assert daytime(berlin(14, 9), BERLIN) == berlin(14, 9)
     assert daytime(berlin(14, 19, 59), BERLIN) == berlin(14, 19, 59)
     # Summer time: 09:00 in Berlin is 07:00 UTC.
-    assert daytime(datetime.datetime(2026, 7, 1, 2, 0, tzinfo=datetime.timezone.utc), BERLIN) == \
-        datetime.datetime(2026, 7, 1, 7, 0, tzinfo=datetime.timezone.utc)
+    assert daytime(datetime.datetime(2026, 7, 1, 2, 0, tzinfo=datetime.UTC), BERLIN) == \
+        datetime.datetime(2026, 7, 1, 7, 0, tzinfo=datetime.UTC)
 
 
 def test_sent_at_24_and_72_hours_in_the_persons_language_with_their_question(

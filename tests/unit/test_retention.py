@@ -23,7 +23,7 @@ from bot.rasa_client import RasaClient
 from tests.unit.fake_rasa import FakeRasa
 from tests.unit.privacy_helpers import add_tracker_events, make_settings, traces
 
-NOW = datetime.datetime(2030, 6, 15, 12, 0, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2030, 6, 15, 12, 0, tzinfo=datetime.UTC)
 HOUR, DAY = datetime.timedelta(hours=1), datetime.timedelta(days=1)
 _numbers = itertools.count(600000001)
 
@@ -97,7 +97,7 @@ def test_each_period_deletes_exactly_what_is_due_and_a_dry_run_nothing(people: t
         audit = session.scalars(select(AuditEntry).order_by(AuditEntry.at)).all()
     # The old entry is gone; the recent one stays, and each deletion left its own.
     assert [(a.actor, a.action) for a in audit] == [("anna", "view_case"), *[("retention", "delete_person")] * 4]
-    assert all(a.at.replace(tzinfo=datetime.timezone.utc) == NOW for a in audit[1:])
+    assert all(a.at.replace(tzinfo=datetime.UTC) == NOW for a in audit[1:])
     assert run_retention(settings, now=NOW).people == {"closed_case": 0, "incomplete_intake": 0, "no_consent": 0}
 
 
@@ -115,7 +115,7 @@ def test_the_cli_prints_counts_per_kind(people: tuple[Settings, dict[str, str]])
 
 
 def test_months_are_calendar_months() -> None:
-    assert months_before(NOW, 24) == datetime.datetime(2028, 6, 15, 12, tzinfo=datetime.timezone.utc)
+    assert months_before(NOW, 24) == datetime.datetime(2028, 6, 15, 12, tzinfo=datetime.UTC)
     assert months_before(datetime.datetime(2030, 3, 31), 1) == datetime.datetime(2030, 2, 28)
 
 

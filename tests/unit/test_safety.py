@@ -140,3 +140,23 @@ def test_the_cached_model_is_reused(tmp_path, monkeypatch):
         assert cached.name == f"safety-{module.fingerprint()}.joblib"
     finally:
         module.crisis_classifier.cache_clear()
+
+
+def test_a_model_pickled_by_another_python_or_library_is_not_loaded(monkeypatch):
+    """A models/ folder kept across a change of environment (Python 3.10 → 3.12, a new NumPy or
+    scikit-learn) gets new fingerprints, so the old pickles are retrained rather than unpickled."""
+    import sys
+
+    import sklearn
+
+    from bot import model_cache
+    from bot.parsing import understanding
+    from bot.safety import classifier
+
+    python = ".".join(map(str, sys.version_info[:2]))
+    assert f"python {python}" in model_cache.runtime() and sklearn.__version__ in model_cache.runtime()
+    before = classifier.fingerprint(), understanding.fingerprint()
+    elsewhere = model_cache.runtime().replace(f"python {python}", "python 3.10") + "|scikit-learn 1.5.0"
+    monkeypatch.setattr(classifier, "runtime", lambda: elsewhere)
+    monkeypatch.setattr(understanding, "runtime", lambda: elsewhere)
+    assert classifier.fingerprint() != before[0] and understanding.fingerprint() != before[1]

@@ -28,7 +28,7 @@ from bot.web.app import build_app
 
 PASSWORD = "correct horse battery"
 MOERS, WESEL = "05170024", "05170048"
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 MARCH_APRIL = ReportFilters(datetime.date(2026, 3, 1), datetime.date(2026, 4, 30))
 
 
