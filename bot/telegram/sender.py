@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime
 import logging
 import time
-import warnings
 
 from sqlalchemy.orm import Session
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.handoff.outbox import (
     MAX_ATTEMPTS,
@@ -37,6 +34,7 @@ from bot.handoff.outbox import (
 )
 from bot.handoff.outbox_claims import RENEW_SECONDS, SendClaims, holder_name
 from bot.rasa_client import Reply
+from bot.telegram.durations import seconds_of
 from bot.telegram.keyboards import inline_keyboard, remember_payloads, stored_payloads
 from bot.telegram.metrics import GatewayMetrics
 
@@ -77,13 +75,6 @@ def refusal(error: TelegramError) -> str | None:
     if isinstance(error, BadRequest):
         return "Chat nicht gefunden" if "chat not found" in text else "Telegram lehnt die Nachricht ab"
     return None
-
-
-def _seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns that the int becomes a timedelta: both are fine here
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        retry_after = error.retry_after
-    return retry_after.total_seconds() if isinstance(retry_after, datetime.timedelta) else float(retry_after)
 
 
 class Sender:
@@ -181,8 +172,8 @@ class Sender:
         """Wait for a retry (False), or give up (True)."""
         if isinstance(error, RetryAfter):
             logger.info("sender: outbox message %s: Telegram asks to wait (429)", message.id)
-            await asyncio.to_thread(self.outbox.retry_later, message.id, _seconds(error), "RetryAfter",
-                                    counts=False)
+            wait = seconds_of(error, "retry_after") or 0.0
+            await asyncio.to_thread(self.outbox.retry_later, message.id, wait, "RetryAfter", counts=False)
             return False
         reason = refusal(error)
         if reason is None and message.attempts + 1 < MAX_ATTEMPTS:

@@ -2,25 +2,18 @@
 within the size limit and of a type checked twice: as declared, and by the bytes' own start."""
 from __future__ import annotations
 
-import datetime
-import warnings
-
 from telegram import Audio, Bot, Message
 from telegram import Voice as TelegramVoice
 from telegram.error import TelegramError
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.handoff.voice import Voice, VoiceRefused, check_audio, check_declared
+from bot.telegram.durations import seconds_of
 from bot.telegram.inbound import MAX_FAILED_ATTEMPTS, attempts_before
 
 
 def _seconds(medium: TelegramVoice | Audio) -> int | None:
-    with warnings.catch_warnings():  # PTB 22 warns that the int becomes a timedelta: both are fine here
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        duration = medium.duration
-    if duration is None:
-        return None
-    return int(duration.total_seconds()) if isinstance(duration, datetime.timedelta) else int(duration)
+    duration = seconds_of(medium, "duration")
+    return None if duration is None else int(duration)
 
 
 async def download_voice(bot: Bot, message: Message, max_bytes: int) -> Voice:
