@@ -5,20 +5,22 @@ chooses, and to the next one when a worker refuses the connection (decision 16).
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
 
 from bot.rasa_workers import RasaWorkers
 
 # Rasa answers a turn in well under a second; the first turn after start-up loads the model lazily.
-TURN_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
-# Connections to Rasa kept open. A Rasa server works on one turn at a time; more connections only
-# grow the pool, which httpcore walks in full on every request (with 100 chats at once that walk
-# was a sixth of the gateway's CPU). Turns beyond these wait for a free connection (TURN_TIMEOUT).
+TURN_TIMEOUT = aiohttp.ClientTimeout(total=60.0, sock_connect=5.0)
+# Connections to each Rasa server. A Rasa server works on one turn at a time; turns beyond these
+# wait for a free connection (within TURN_TIMEOUT). aiohttp rather than httpx: with a hundred
+# chats at once, httpcore's pool bookkeeping took a fifth of the gateway's CPU (decision 24).
 RASA_CONNECTIONS = 16
 
 
@@ -80,35 +82,65 @@ class RasaUnavailable(RuntimeError):
     pass
 
 
+class RasaHttpError(Exception):
+    """A request to Rasa failed: no connection, a timeout, or an error status."""
+
+
+@dataclass(frozen=True)
+class _Response:
+    status: int
+    body: bytes
+
+    def raise_for_status(self) -> None:
+        if self.status >= 400:
+            raise RasaHttpError(f"Rasa answered {self.status}")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
 class RasaClient:
     def __init__(self, urls: str | Sequence[str], token: str = "") -> None:
         """`urls`: one Rasa server's address, several comma-separated, or a list of them."""
         listed = urls.split(",") if isinstance(urls, str) else urls
         self.workers = RasaWorkers([url.strip().rstrip("/") for url in listed if url.strip()])
         self.token = token
-        self._http = httpx.AsyncClient(timeout=TURN_TIMEOUT, limits=httpx.Limits(
-            max_connections=RASA_CONNECTIONS, max_keepalive_connections=RASA_CONNECTIONS))
+        self._http: aiohttp.ClientSession | None = None
+        self._http_loop: asyncio.AbstractEventLoop | None = None
 
-    async def _request(self, method: str, sender: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _session(self) -> aiohttp.ClientSession:
+        """The session of the running event loop (the client may be made before any loop runs,
+        and a test may run several loops one after the other)."""
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._http.closed or self._http_loop is not loop:
+            self._http = aiohttp.ClientSession(timeout=TURN_TIMEOUT,
+                                               connector=aiohttp.TCPConnector(limit_per_host=RASA_CONNECTIONS))
+            self._http_loop = loop
+        return self._http
+
+    async def _request(self, method: str, sender: str, path: str, *, params: dict[str, str] | None = None,
+                       json: Any = None) -> _Response:
         """The request to the conversation's worker. A refused connection reached no Rasa, so the
         next worker gets it at once. Any other failure may have reached Rasa (a turn half done):
         it is raised, so that the caller's retry first reads the tracker (decision 10), and the
         worker is tried last for a while. A 5xx is returned, for the caller's raise_for_status."""
+        session = self._session()
         for url in self.workers.order(sender):
             try:
-                response = await self._http.request(method, f"{url}{path}", **kwargs)
-            except (httpx.ConnectError, httpx.ConnectTimeout):
+                async with session.request(method, f"{url}{path}", params=params, json=json) as answer:
+                    response = _Response(answer.status, await answer.read())
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError):
                 self.workers.failed(url)
                 continue
-            except httpx.HTTPError:
+            except (aiohttp.ClientError, TimeoutError) as error:
                 self.workers.failed(url)
-                raise
-            if response.status_code >= 500:
+                raise RasaHttpError(f"{type(error).__name__}: {error}") from error
+            if response.status >= 500:
                 self.workers.failed(url)
             else:
                 self.workers.answered(url)
             return response
-        raise httpx.ConnectError("no Rasa server accepts connections")
+        raise RasaHttpError("no Rasa server accepts connections")
 
     async def send(self, sender: str, message: str, metadata: dict[str, Any], check_first: bool = False) -> Turn:
         """One turn. `check_first`: the message may have reached Rasa before (the gateway crashed or
@@ -123,7 +155,7 @@ class RasaClient:
                 json={"sender": sender, "message": message, "metadata": metadata},
             )
             response.raise_for_status()
-        except httpx.HTTPError as error:
+        except RasaHttpError as error:
             raise RasaUnavailable(str(error)) from error
         messages = response.json()
         return Turn(rest_replies(messages), forget=_asks_to_forget(messages))
@@ -153,7 +185,7 @@ class RasaClient:
                 params={"include_events": include_events, "token": self.token},
             )
             response.raise_for_status()
-        except httpx.HTTPError:
+        except RasaHttpError:
             return None
         return response.json()
 
@@ -190,7 +222,7 @@ class RasaClient:
                 params={"token": self.token}, json={"name": intent, "entities": {}},
             )
             response.raise_for_status()
-        except httpx.HTTPError as error:
+        except RasaHttpError as error:
             raise RasaUnavailable(str(error)) from error
         return rest_replies(response.json().get("messages") or [])
 
@@ -202,8 +234,10 @@ class RasaClient:
                 json=[{"event": "slot", "name": name, "value": value} for name, value in slots.items()],
             )
             response.raise_for_status()
-        except httpx.HTTPError as error:
+        except RasaHttpError as error:
             raise RasaUnavailable(str(error)) from error
 
     async def close(self) -> None:
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None

@@ -36,6 +36,7 @@ from bot.rasa_client import RasaClient, Reply
 from bot.reminders.loop import Reminding
 from bot.safety import warm_up as warm_up_crisis_detection
 from bot.telegram.health import serve_health
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.inbound import DurableQueue, Inbound, retrying
 from bot.telegram.keyboards import payload_for
 from bot.telegram.metrics import GatewayMetrics
@@ -50,9 +51,7 @@ ALL_COMMANDS = (*COMMANDS, "privacy", "delete", "status", "mydata", "stop", "lis
 SENDER_STALE_SECONDS = 30.0  # a sender round takes milliseconds; this long without one, it hangs
 CRISIS_POLL_SECONDS = 5.0  # how often unanswered crisis alerts are looked for (minutes matter, not seconds)
 REMINDERS_STALE_SECONDS = 180.0  # a reminder round waits for Rasa at most a minute per reminder
-# Connections to the Bot API. python-telegram-bot's default pool (256) grows with the chats served
-# at once, and httpcore walks the whole pool on every request: with 100 people at once that was a
-# sixth of the gateway's CPU. 16 carry several hundred requests a second at Telegram's latency;
+# Connections to the Bot API: 16 carry several hundred requests a second at Telegram's latency;
 # a request waits up to POOL_WAIT_SECONDS for one (then the sender retries it).
 TELEGRAM_CONNECTIONS = 16
 POOL_WAIT_SECONDS = 10.0
@@ -95,8 +94,9 @@ class Gateway:
             .base_url(f"{self.settings.telegram_api_url.rstrip('/')}/bot")
             .base_file_url(f"{self.settings.telegram_api_url.rstrip('/')}/file/bot")
             .update_queue(DurableQueue(self.inbound))
-            .connection_pool_size(TELEGRAM_CONNECTIONS)
-            .pool_timeout(POOL_WAIT_SECONDS)
+            .request(AiohttpRequest(TELEGRAM_CONNECTIONS, pool_timeout=POOL_WAIT_SECONDS))
+            # Long polling holds its one connection for up to its timeout (PTB's own default).
+            .get_updates_request(AiohttpRequest(1))
             .post_shutdown(self._close)
         )
         application: Application

@@ -35,7 +35,7 @@ def turn_kind(update: Update) -> str:
 
 def send_result(error: TelegramError | None) -> str:
     """How one Bot API call ended. PTB raises a bare NetworkError both for an HTTP error status
-    (5xx: Telegram's side) and, caused by httpx's exception, for no connection (our side)."""
+    (5xx: Telegram's side) and, caused by the HTTP client's exception, for no connection (our side)."""
     if error is None:
         return "ok"
     if isinstance(error, RetryAfter):

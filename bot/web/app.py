@@ -5,6 +5,9 @@ dashboard.py (figures and exports), audit.py (the audit log); services.py holds 
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -43,7 +46,14 @@ def build_app(settings: Settings) -> Starlette:
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
     services = InboxServices(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await services.rasa.close()  # its connections to Rasa
+
     app = Starlette(
+        lifespan=lifespan,
         routes=routes,
         middleware=[
             Middleware(RequestMetrics, metrics=services.metrics),  # outermost: the time of everything inside
