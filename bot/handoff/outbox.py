@@ -133,11 +133,13 @@ class Outbox:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def due(self, busy: Collection[str] = (), limit: int = 500, chat_id: str | None = None) -> list[Pending]:
+    def due(self, busy: Collection[str] = (), limit: int = 500, chat_id: str | None = None,
+            shared: bool = True) -> list[Pending]:
         """Messages to send now, oldest first, of chats not in `busy` whose oldest waiting message
         is due: a message waiting for its retry holds back the later ones to its chat. Chats
         another gateway is sending to are left out, unless `chat_id` asks for that one chat's
-        (which the caller has claimed)."""
+        (which the caller has claimed); `shared=False`: no other gateway sends (SQLite), so no
+        claims are looked for."""
         now = utcnow()
         held = set(busy)
         due: list[Pending] = []
@@ -146,8 +148,11 @@ class Outbox:
         if chat_id is not None:
             waiting = waiting.where(OutboxMessage.chat_id == chat_id)
         else:
-            waiting = waiting.where(~exists().where(OutboxClaim.chat_id == OutboxMessage.chat_id,
-                                                    OutboxClaim.claimed_until > now))
+            if held:  # chats being sent to now: their messages (voices too) need not be read
+                waiting = waiting.where(OutboxMessage.chat_id.not_in(held))
+            if shared:
+                waiting = waiting.where(~exists().where(OutboxClaim.chat_id == OutboxMessage.chat_id,
+                                                        OutboxClaim.claimed_until > now))
         with self.database.session() as session:
             rows = session.execute(waiting.order_by(OutboxMessage.id).limit(limit))
             seen: set[str] = set()

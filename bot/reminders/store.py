@@ -39,8 +39,11 @@ def _stopped(session: Session, conversation_id: str) -> bool:
 def _waiting(session: Session, conversation_id: str) -> bool:
     """Whether the person is in the middle of an intake they consented to, with no open case
     and reminders not stopped: the facts the application database knows (Rasa knows the rest)."""
-    if _stopped(session, conversation_id):
-        return False
+    return not _stopped(session, conversation_id) and _in_intake(session, conversation_id)
+
+
+def _in_intake(session: Session, conversation_id: str) -> bool:
+    """Whether the person is in the middle of an intake they consented to, with no open case."""
     intake = session.execute(select(Intake.status, Intake.consent)
                              .where(Intake.conversation_id == conversation_id)).first()
     if intake is None or intake.status != "started" or (intake.consent or {}).get("processing") is not True:
@@ -60,14 +63,14 @@ class ReminderStore:
         if not self.after_hours or telegram_chat_of(conversation_id) is None:
             return  # only Telegram can reach a person who is not writing
         with self.database.session() as session:
-            waiting = _waiting(session, conversation_id)
-            if not _stopped(session, conversation_id):  # stopping is no resuming
+            stopped = _stopped(session, conversation_id)
+            if not stopped:  # stopping is no resuming
                 session.execute(update(Reminder).where(
                     Reminder.conversation_id == conversation_id, Reminder.sent_at.is_not(None),
                     Reminder.resumed_at.is_(None)).values(resumed_at=now))
             session.execute(delete(Reminder).where(Reminder.conversation_id == conversation_id,
                                                    Reminder.sent_at.is_(None)))
-            if waiting:
+            if not stopped and _in_intake(session, conversation_id):
                 session.add_all(Reminder(conversation_id=conversation_id, number=number,
                                          due_at=now + datetime.timedelta(hours=hours))
                                 for number, hours in enumerate(self.after_hours, start=1))

@@ -101,12 +101,15 @@ class InboundStore:
             return False
         return True
 
-    def due_chats(self, now: datetime.datetime) -> list[str]:
-        """Chats whose oldest open update may be worked on now (and no gateway works on)."""
+    def due_chats(self, now: datetime.datetime, busy: Collection[str] = ()) -> list[str]:
+        """Chats whose oldest open update may be worked on now (and no gateway works on); the
+        `busy` ones, which this gateway works through already, are not read."""
+        query = (select(InboundUpdate.conversation_id, InboundUpdate.next_attempt_at, InboundUpdate.claimed_until)
+                 .where(InboundUpdate.done_at.is_(None)).order_by(InboundUpdate.update_id))
+        if busy:
+            query = query.where(InboundUpdate.conversation_id.not_in(busy))
         with self.database.session() as session:
-            rows = session.execute(
-                select(InboundUpdate.conversation_id, InboundUpdate.next_attempt_at, InboundUpdate.claimed_until)
-                .where(InboundUpdate.done_at.is_(None)).order_by(InboundUpdate.update_id)).all()
+            rows = session.execute(query).all()
         heads: dict[str, datetime.datetime] = {}
         for conversation_id, next_attempt_at, claimed_until in rows:
             heads.setdefault(conversation_id, max(_aware(next_attempt_at), _aware(claimed_until or next_attempt_at)))
@@ -222,7 +225,7 @@ class Inbound:
                 if loop.time() - last_prune >= PRUNE_EVERY_SECONDS:
                     await asyncio.to_thread(self.store.prune, utcnow())
                     last_prune = loop.time()
-                for conversation_id in await asyncio.to_thread(self.store.due_chats, utcnow()):
+                for conversation_id in await asyncio.to_thread(self.store.due_chats, utcnow(), set(self._chats)):
                     if conversation_id not in self._chats:
                         task = asyncio.create_task(self._work_through(conversation_id))
                         self._chats[conversation_id] = task

@@ -115,7 +115,7 @@ class Sender:
 
     async def _round(self) -> None:
         by_chat: dict[str, list[Pending]] = {}
-        for message in await asyncio.to_thread(self.outbox.due, set(self._chats)):
+        for message in await asyncio.to_thread(self.outbox.due, set(self._chats), shared=self.claims is not None):
             by_chat.setdefault(message.chat_id, []).append(message)
         for chat_id, messages in by_chat.items():
             self._chats[chat_id] = asyncio.create_task(self._send_chat(chat_id, messages))

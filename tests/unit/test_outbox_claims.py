@@ -54,6 +54,8 @@ def test_chats_another_gateway_sends_to_are_not_due_except_to_it(database: Datab
     outbox = Outbox(database)
     assert [m.text for m in outbox.due()] == ["to two"]
     assert [m.text for m in outbox.due(chat_id="1")] == ["to one"]
+    # One gateway alone (SQLite) takes no claims and looks for none.
+    assert [m.text for m in outbox.due(shared=False)] == ["to one", "to two"]
 
 
 def test_release_all_lets_every_claim_go(database: Database) -> None:
