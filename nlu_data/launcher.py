@@ -1,6 +1,6 @@
 """Starts Rasa's own command line (`python -m nlu_data.launcher run …` in the Rasa environment)
-with two changes: Rasa's logs never carry what people wrote, and action-server responses are
-validated by a validator built once.
+with three changes: Rasa's logs never carry what people wrote, action-server responses are
+validated by a validator built once, and calls to the action server reuse their connections.
 
 Rasa logs the text of a message whose request was cancelled or failed
 (`rest.message.received.timeout`, e.g. when the gateway restarts mid-turn). Its log processor for
@@ -11,9 +11,15 @@ the large events schema itself against its meta-schema and builds a new validato
 under load that was the biggest single cost in the Rasa process (decision 12). The checks are
 the same here; only the schema check and the validator's construction happen once.
 
+Rasa 3.6 opens a new aiohttp session, and so a new TCP connection, for every call to the action
+server (`EndpointConfig.session`), several per turn: about a twentieth of Rasa's CPU under load.
+Here each endpoint keeps one session per event loop. aiohttp sees a connection the action server
+closed (a restart) through the event loop and does not reuse it, and it lets idle ones go after
+15 s, well before the action server's Sanic would (120 s).
+
 Runs in the Rasa environment, beside the Rasa project's own components (nlu_data/): the
 application (bot/, actions/) never imports rasa. Imports only the standard library, jsonschema and rasa.
-`LOTSE_RASA_PLAIN=1` keeps Rasa's own validation (to measure the difference).
+`LOTSE_RASA_PLAIN=1` keeps Rasa's own validation and sessions (to measure the difference).
 """
 from __future__ import annotations
 
@@ -68,6 +74,37 @@ def _install_validator() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
 
 
+class _KeptSession:
+    """`async with` over a session that stays open for the next call."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> Any:
+        return self.session
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
+def _install_kept_sessions() -> None:
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    new_session = EndpointConfig.session
+    kept: dict[tuple[int, str, str, str], Any] = {}
+
+    def session(self: EndpointConfig) -> _KeptSession:
+        key = (id(asyncio.get_running_loop()), str(self.url), repr(self.headers), repr(self.basic_auth))
+        current = kept.get(key)
+        if current is None or current.closed:
+            current = kept[key] = new_session(self)
+        return _KeptSession(current)
+
+    EndpointConfig.session = session
+
+
 # The fields Rasa's structured log events may carry people's words or slot values in (the same
 # keys its own anonymizer hook covers).
 PERSONAL_LOG_FIELDS = (
@@ -97,6 +134,7 @@ def main() -> int:
     _install_redaction()
     if os.environ.get("LOTSE_RASA_PLAIN", "").strip() not in ("1", "true", "yes"):
         _install_validator()
+        _install_kept_sessions()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"
