@@ -12,7 +12,7 @@ from bot.safety.classifier import crisis_classifier
 from bot.safety.lexicon import PRIORITY, compiled_lexicons
 from bot.safety.normalize import normalize
 
-__all__ = ["CrisisSignal", "detect_crisis", "lexicon_signal", "normalize", "warm_up"]
+__all__ = ["CrisisSignal", "compile_lexicons", "detect_crisis", "lexicon_signal", "normalize", "warm_up"]
 MODEL = "model"
 MIN_LETTERS_FOR_MODEL = 3  # CrisisSignal.language when the classifier, not a lexicon, found the danger
 
@@ -58,3 +58,8 @@ def lexicon_signal(normalised: str) -> CrisisSignal | None:
 def warm_up() -> None:
     """Load the lexicons and the classifier (training it if its inputs changed) before the first message."""
     detect_crisis("warm up")
+
+
+def compile_lexicons() -> None:
+    """All of the lexicons' patterns compiled (seconds; for a thread beside the running gateway)."""
+    compiled_lexicons().compile_all()

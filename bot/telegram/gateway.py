@@ -34,6 +34,7 @@ from bot.handoff.outbox import Outbox, enqueue_voice
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.rasa_client import RasaClient, Reply
 from bot.reminders.loop import Reminding
+from bot.safety import compile_lexicons
 from bot.safety import warm_up as warm_up_crisis_detection
 from bot.telegram.health import serve_health
 from bot.telegram.http import AiohttpRequest
@@ -320,6 +321,9 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
     """Run until `stop` is set: long polling, or a webhook when a public URL is configured."""
     gateway = Gateway(settings)
     await asyncio.to_thread(warm_up_crisis_detection)  # the first person in danger must not wait for it
+    # The rest of the lexicons' patterns while the gateway already serves: else the first messages
+    # in each script pay for them, a turn at a time.
+    lexicons = asyncio.create_task(asyncio.to_thread(compile_lexicons))
     application = gateway.build_application()
     async with application:
         await application.start()
@@ -365,4 +369,5 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
         await delivery
         await crisis_watch
         await reminder_loop
+        await lexicons
         await application.stop()
