@@ -52,6 +52,7 @@ _TOKEN = re.compile(r"(?<!\w)(?:qu|[cdjlmnst])'(?=\w)|\w+(?:['\u200c-]\w+)*")
 STEM_FROM = 6  # words this long also match with any other ending after their stem
 SHORTEST_BASE = 3  # a word without an ending is this long, unless it was annotated so
 MIN_ENDING_COUNT = 2  # an ending is learned when the annotations show it this often
+SHARED_BY = 3  # a word that starts (ends) the phrases of this many fields joins any field's phrase
 
 
 def _fold(c: str) -> str:
@@ -132,6 +133,15 @@ class FieldWords:
         self.phrase_words: dict[str, set[str]] = defaultdict(set)  # field → the words of its phrases
         for words_of, value in phrases:
             self.phrase_words[value].update(words_of)
+        # Words that start or end the phrases of many fields are a language's possessives and
+        # particles (Kurmanji "navê [min]", Pashto "[د] زیږون نېټه"): they join any field's phrase.
+        self.shared_starts = self._shared(self.starts)
+        self.shared_ends = self._shared(self.ends)
+
+    @staticmethod
+    def _shared(words_of_field: dict[str, set[str]]) -> set[str]:
+        fields: Counter[str] = Counter(word for words in words_of_field.values() for word in words)
+        return {word for word, count in fields.items() if count >= SHARED_BY}
 
     @staticmethod
     def _learn_endings(phrases: list[tuple[list[str], str]]) -> set[str]:
@@ -224,22 +234,24 @@ class FieldWords:
         one that ends one. Joined words count as less close to the annotations than the phrase's own."""
         vocabulary = self.phrase_words[value]
 
-        def near(k: int) -> _Match | None:
-            return next((m for m in matches[k] if m.word in vocabulary), None)
+        def near(k: int, shared: set[str]) -> _Match | None:
+            return next((m for m in matches[k] if m.word in vocabulary or m.word in shared), None)
 
         left: list[_Match] = []
         k = first
-        while k > 0 and joined[k - 1] and (word := near(k - 1)):
+        while k > 0 and joined[k - 1] and (word := near(k - 1, self.shared_starts)):
             left.insert(0, word)
             k -= 1
-        while left and left[0].word not in self.starts[value] | self.alone[value]:
+        starts = self.starts[value] | self.alone[value] | self.shared_starts
+        while left and left[0].word not in starts:
             left.pop(0)
         right: list[_Match] = []
         k = first + len(path) - 1
-        while joined[k] and (word := near(k + 1)):
+        while joined[k] and (word := near(k + 1, self.shared_ends)):
             right.append(word)
             k += 1
-        while right and right[-1].word not in self.ends[value] | self.alone[value]:
+        ends = self.ends[value] | self.alone[value] | self.shared_ends
+        while right and right[-1].word not in ends:
             right.pop()
         whole = [*left, *path, *right]
         return {"start": whole[0].start, "end": whole[-1].end, "value": value, "words": len(whole),
