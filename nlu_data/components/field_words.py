@@ -7,7 +7,7 @@ birth_date), and it follows how they are annotated:
 - Words as written match first; then the same word with another ending: an ending the
   annotations themselves show ("ناو"/"ناوم"/"ناوەکەم", "nav"/"navê", "adım"/"adımı" teach
   "م", "ەکەم", "ê", "ı"…), and for longer words any ending after the stem ("doğum tarihimi",
-  "даті народження").
+  "даті народження"); a word of five letters or more also ends a compound ("Flüchtlingsheim").
 - Letters are compared without accents and without Arabic-script keyboard variants, as people
   type them ("dîroka"/"diroka", "doğum"/"dogum", "إذن"/"اذن", "ي"/"ی"); every letter keeps its
   place, so spans stay positions in the text as written.
@@ -20,10 +20,13 @@ birth_date), and it follows how they are annotated:
   that starts a phrase and ending with one that ends a phrase; a single word needs to have been
   annotated alone. Words of the same field's phrases next to a phrase join it too ("Deutsch
   Niveau" when "Deutsch" and "Niveau" are annotated in other German-level phrases), as far as a
-  word that may start (on the left) or end (on the right) a phrase.
+  word that may start (on the left) or end (on the right) a phrase. And a word that ends only
+  one field's phrases names that field after a word that starts any field's phrase ("dîroka
+  hatinê", date of arrival, from "dîroka jidayikbûnê" and "roja hatinê").
 - Every annotated correction names at most one field, and the form corrects one at a time: one
   span per text, the first field named, in its reading with the most words, then the closest to
-  the annotations, then the longest.
+  the annotations, then the longest; a reading only by stems comes after all others ("Deutschland"
+  is no "deutsch", "Allemagne" no "allemand" when the text names a field as annotated).
 
 These choices were made by cross-validation on the training annotations
 (`benchmarks/field_words_cv.py`), not on the held-out sets.
@@ -111,6 +114,7 @@ class FieldWords:
         self.ends: dict[str, set[str]] = defaultdict(set)
         self.follows: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.vocabulary: dict[str, set[str]] = defaultdict(set)  # first two letters → words
+        self.compound_heads: dict[str, set[str]] = defaultdict(set)  # last three letters → words
         for words_of, value in phrases:
             if len(words_of) == 1:
                 self.alone[value].add(words_of[0])
@@ -121,6 +125,8 @@ class FieldWords:
                 self.follows[value][first].add(second)
             for word in words_of:
                 self.vocabulary[_key(word)].add(word)
+                if len(word) >= 5 and not _arabic(word):
+                    self.compound_heads[word[-3:]].add(word)
         self.values_of: dict[str, set[str]] = defaultdict(set)  # word → fields whose phrases have it
         for value, graph in self.follows.items():
             for first, seconds in graph.items():
@@ -135,6 +141,7 @@ class FieldWords:
             self.phrase_words[value].update(words_of)
         # Words that start or end the phrases of many fields are a language's possessives and
         # particles (Kurmanji "navê [min]", Pashto "[د] زیږون نېټه"): they join any field's phrase.
+        self.any_start = set().union(*self.starts.values()) if self.starts else set()
         self.shared_starts = self._shared(self.starts)
         self.shared_ends = self._shared(self.ends)
 
@@ -166,7 +173,8 @@ class FieldWords:
 
     def _level(self, text_word: str, word: str) -> int | None:
         """How a text word matches an annotated word: as written (0), with or without the Arabic
-        article (1), with an ending the annotations show (2), by its stem (3); None if not."""
+        article (1), with an ending the annotations show (2), by its stem or as the last part of a
+        compound (3); None if not."""
         if text_word == word:
             return 0
         if _arabic(word) and _arabic(text_word):
@@ -178,6 +186,9 @@ class FieldWords:
         if self._bases(text_word) & self._bases(word):
             return 2
         if len(word) >= STEM_FROM and text_word.startswith(word[: max(5, len(word) - 2)]):
+            return 3
+        # The last part of a compound ("Flüchtlingsheim", "Telefonnummer").
+        if len(word) >= 5 and len(text_word) > len(word) + 2 and text_word.endswith(word) and not _arabic(word):
             return 3
         # Four or five letters, the last one changed ("дата" → "дате"); not in Arabic script,
         # whose short words differ by one letter (كامب, كاملة), and take the endings it learned.
@@ -194,7 +205,7 @@ class FieldWords:
                          if text_word.startswith(p) and len(text_word) - len(p) >= 2]
         found: dict[str, _Match] = {}
         for at, reading, extra in readings:
-            for word in self.vocabulary.get(_key(reading), ()):
+            for word in self.vocabulary.get(_key(reading), set()) | self.compound_heads.get(reading[-3:], set()):
                 level = self._level(reading, word)
                 if level is not None:
                     match = _Match(word, max(level, extra), at, end)
@@ -225,6 +236,19 @@ class FieldWords:
                                  if nxt.word in self.follows[value][path[-1].word] and nxt.start == words[j][0]]
                         found += [self._candidate(path, value, i, matches, joined) for path in paths
                                   if path[-1].word in self.ends[value]]
+        # A word that ends only one field's phrases, after a word that starts any field's phrase:
+        # "dîroka hatinê" (date of arrival) from "dîroka jidayikbûnê" and "roja hatinê".
+        for i in range(1, len(words)):
+            if not joined[i - 1]:
+                continue
+            head = next((m for m in matches[i - 1] if m.word in self.any_start), None)
+            if head is None:
+                continue
+            for last in matches[i]:
+                fields = {v for v in self.values_of.get(last.word, ()) if last.word in self.ends[v]}
+                if len(fields) == 1 and last.start == words[i][0]:
+                    candidate = self._candidate([head, last], fields.pop(), i - 1, matches, joined)
+                    found.append(candidate | {"level": candidate["level"] + 1})
         return found
 
     def _candidate(self, path: list[_Match], value: str, first: int, matches: list[list[_Match]],
@@ -255,7 +279,8 @@ class FieldWords:
             right.pop()
         whole = [*left, *path, *right]
         return {"start": whole[0].start, "end": whole[-1].end, "value": value, "words": len(whole),
-                "level": sum(m.level for m in path) + sum(m.level + 1 for m in [*left, *right])}
+                "level": sum(m.level for m in path) + sum(m.level + 1 for m in [*left, *right]),
+                "stem only": all(m.level >= 3 for m in whole)}
 
     def find(self, text: str) -> list[dict[str, Any]]:
         """The field a text names, as an entity: the first one named, in its longest, closest reading.
@@ -263,5 +288,5 @@ class FieldWords:
         found = self.candidates(text)
         if not found:
             return []
-        best = min(found, key=lambda c: (c["start"], -c["words"], c["level"], c["start"] - c["end"]))
+        best = min(found, key=lambda c: (c["stem only"], c["start"], -c["words"], c["level"], c["start"] - c["end"]))
         return [{"entity": FIELD, "start": best["start"], "end": best["end"], "value": best["value"]}]

@@ -70,6 +70,17 @@ def test_phrases_join_what_the_annotations_show() -> None:
     assert spans("mein Deutsch Niveau ist falsch") == [("Deutsch Niveau", "german_level")]
 
 
+def test_a_field_word_after_the_head_of_another_fields_phrase() -> None:
+    words = {"dîroka jidayikbûnê": "birth_date", "roja hatinê": "arrival_date"}
+    assert spans("dîroka hatinê şaş e", words) == [("dîroka hatinê", "arrival_date")]
+
+
+def test_compounds_and_readings_by_stem_only() -> None:
+    words = {"heim": "in_reception_facility", "Nummer": "contact", "deutsch": "german_level", "Einreise": "arrival_date"}
+    assert spans("meine Telefonnummer ist neu", words) == [("Telefonnummer", "contact")]
+    assert spans("nach Deutschland kam ich 2019, Einreise ändern", words) == [("Einreise", "arrival_date")]
+
+
 def test_one_field_per_text_the_first_named() -> None:
     assert spans("my name and my city are wrong") == [("name", "first_name")]
 
