@@ -51,7 +51,16 @@ def cross_validate(candidates: list[dict[str, float]]) -> None:
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold
 
-    from bot.safety.classifier import BULK, LOOKALIKE, NONE, ORDINARY, build_model, load_examples, sample_weights
+    from bot.safety.classifier import (
+        ANSWERS,
+        BULK,
+        LOOKALIKE,
+        NONE,
+        ORDINARY,
+        build_model,
+        load_examples,
+        sample_weights,
+    )
 
     examples = load_examples()
     texts = numpy.array(examples.texts, dtype=object)
@@ -70,14 +79,16 @@ def cross_validate(candidates: list[dict[str, float]]) -> None:
     positive = labels != NONE
     print(f"five-fold cross-validation on {positive.sum()} crisis and {(~positive).sum()} ordinary training examples "
           f"({(sources == LOOKALIKE).sum()} look-alikes, {(sources == ORDINARY).sum()} ordinary answers, "
-          f"{(sources == BULK).sum()} intents, answers, buttons)")
+          f"{(sources == ANSWERS).sum()} answer examples, {(sources == BULK).sum()} intents and buttons)")
     for c, weights in enumerate(candidates):
         print(f"source weights {', '.join(f'{k} {v:g}' for k, v in weights.items())}")
-        print(f"  {'threshold':>9} {'recall':>7} {'FP look':>8} {'FP answers':>10} {'FP bulk':>8} {'FP all':>7}")
+        print(f"  {'threshold':>9} {'recall':>7} {'FP look':>8} {'FP ordinary':>11} {'FP answers':>10} {'FP bulk':>8} "
+              f"{'FP all':>7}")
         for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
             flagged = crisis[c] >= threshold
             print(f"  {threshold:9.2f} {flagged[positive].mean():7.3f} {flagged[sources == LOOKALIKE].mean():8.4f} "
-                  f"{flagged[sources == ORDINARY].mean() if (sources == ORDINARY).any() else 0:10.4f} "
+                  f"{flagged[sources == ORDINARY].mean() if (sources == ORDINARY).any() else 0:11.4f} "
+                  f"{flagged[sources == ANSWERS].mean():10.4f} "
                   f"{flagged[sources == BULK].mean():8.4f} {flagged[~positive].mean():7.4f}")
 
 
