@@ -29,7 +29,7 @@ from bot.config import PROJECT_ROOT, load_settings
 from bot.deployment import load_deployment
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.rasa_model import model_path, rasa_environment, train_model
-from bot.safety import detect_crisis
+from bot.safety import MODEL, detect_crisis
 
 ANSWERS_DIR = PROJECT_ROOT / "tests" / "answers"
 OUT = PROJECT_ROOT / "var" / "answers-report"
@@ -148,11 +148,16 @@ def main() -> int:
                         help="which answers to list after the tables (default: the wrongly stored)")
     parser.add_argument("--cross-validate", action="store_true",
                         help="the thresholds' trade-off on the training examples instead (takes minutes)")
+    parser.add_argument("--crisis-only", action="store_true",
+                        help="only the answers taken as a crisis, counted (no Rasa, no texts): seconds")
     args = parser.parse_args()
     if args.cross_validate:
         cross_validate()
         return 0
     cases = load_cases()
+    print_crises(cases)
+    if args.crisis_only:
+        return 0
     parses = nlu_parses([case.text for case in cases])
     deployment = load_deployment(load_settings().deployment_file)
     by_question: dict[str, Counter[str]] = defaultdict(Counter)
@@ -173,6 +178,23 @@ def main() -> int:
         print(f"\n{args.show} answers:")
         print("\n".join(listed))
     return 0
+
+
+def print_crises(cases: list[Case]) -> None:
+    """How many ordinary answers the crisis check takes for a crisis, by language, question, kind
+    and whether a lexicon or the classifier found it: counts only, never the answers."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for case in cases:
+        signal = detect_crisis(case.text)
+        if signal is not None:
+            counts["language"][case.language] += 1
+            counts["question"][case.question] += 1
+            counts["kind"][signal.kind] += 1
+            counts["by"]["classifier" if signal.language == MODEL else "lexicon"] += 1
+    total = sum(counts["language"].values())
+    print(f"taken as a crisis: {total} of {len(cases)} answers ({total / len(cases):.1%})")
+    for label in ("by", "kind", "language", "question"):
+        print(f"  {label + ':':<9} " + ", ".join(f"{name} {n}" for name, n in counts[label].most_common()))
 
 
 def print_table(label: str, rows: dict[str, Counter[str]]) -> None:

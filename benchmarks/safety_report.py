@@ -42,35 +42,86 @@ def rate(part: int, whole: int) -> str:
     return f"{part / whole:6.3f}" if whole else "     –"
 
 
-def cross_validate() -> None:
-    """The classifier's recall and false positives on its own training data, five-fold: how
-    CRISIS_PROBABILITY was chosen, without looking at the held-out sets."""
+def cross_validate(candidates: list[dict[str, float]]) -> None:
+    """The classifier's recall and false positives on its own training data, five-fold, per source
+    of negatives (look-alikes, ordinary intake answers, the bulk of intents and answers): how
+    CRISIS_PROBABILITY and the source weights were chosen, without looking at the held-out sets.
+    Each candidate weighting is fitted on the same folds and the same n-gram features."""
     import numpy
+    from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold
 
-    from bot.safety.classifier import NONE, build_model, load_examples
+    from bot.safety.classifier import (
+        ANSWERS,
+        BULK,
+        LOOKALIKE,
+        NONE,
+        ORDINARY,
+        build_model,
+        load_examples,
+        sample_weights,
+    )
 
     examples = load_examples()
-    texts, labels = numpy.array(examples.texts, dtype=object), numpy.array(examples.labels)
-    crisis = numpy.zeros(len(texts))
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels):
-        model = build_model().fit(list(texts[train]), labels[train])
-        crisis[test] = 1 - model.predict_proba(list(texts[test]))[:, list(model.classes_).index(NONE)]
+    texts = numpy.array(examples.texts, dtype=object)
+    labels, sources = numpy.array(examples.labels), numpy.array(examples.sources)
+    crisis = numpy.zeros((len(candidates), len(texts)))
+    strata = numpy.char.add(numpy.char.add(labels, "/"), sources)
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, strata):
+        pipeline = build_model()
+        features = clone(pipeline.named_steps["features"])
+        train_x = features.fit_transform(list(texts[train]))
+        test_x = features.transform(list(texts[test]))
+        for c, weights in enumerate(candidates):
+            model = clone(pipeline.named_steps["model"])
+            model.fit(train_x, labels[train], sample_weight=sample_weights(labels[train], sources[train], weights))
+            crisis[c, test] = 1 - model.predict_proba(test_x)[:, list(model.classes_).index(NONE)]
     positive = labels != NONE
-    print(f"five-fold cross-validation on {positive.sum()} crisis and {(~positive).sum()} ordinary training examples")
-    for threshold in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
-        print(f"  threshold {threshold:.2f}: recall {(crisis[positive] >= threshold).mean():.3f}, "
-              f"false positives {(crisis[~positive] >= threshold).mean():.4f}")
+    print(f"five-fold cross-validation on {positive.sum()} crisis and {(~positive).sum()} ordinary training examples "
+          f"({(sources == LOOKALIKE).sum()} look-alikes, {(sources == ORDINARY).sum()} ordinary answers, "
+          f"{(sources == ANSWERS).sum()} answer examples, {(sources == BULK).sum()} intents and buttons)")
+    for c, weights in enumerate(candidates):
+        print(f"source weights {', '.join(f'{k} {v:g}' for k, v in weights.items())}")
+        print(f"  {'threshold':>9} {'recall':>7} {'FP look':>8} {'FP ordinary':>11} {'FP answers':>10} {'FP bulk':>8} "
+              f"{'FP all':>7}")
+        for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
+            flagged = crisis[c] >= threshold
+            print(f"  {threshold:9.2f} {flagged[positive].mean():7.3f} {flagged[sources == LOOKALIKE].mean():8.4f} "
+                  f"{flagged[sources == ORDINARY].mean() if (sources == ORDINARY).any() else 0:11.4f} "
+                  f"{flagged[sources == ANSWERS].mean():10.4f} "
+                  f"{flagged[sources == BULK].mean():8.4f} {flagged[~positive].mean():7.4f}")
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """"lookalike=2,ordinary=4" over the classifier's SOURCE_WEIGHTS."""
+    from bot.safety.classifier import SOURCE_WEIGHTS
+
+    weights = dict(SOURCE_WEIGHTS)
+    for item in filter(None, text.split(",")):
+        name, _, value = item.partition("=")
+        if name not in weights:
+            raise argparse.ArgumentTypeError(f"unknown source {name!r}: one of {', '.join(weights)}")
+        weights[name] = float(value)
+    return weights
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cross-validate", action="store_true",
                         help="also: the classifier's five-fold figures on its training data")
+    parser.add_argument("--weights", type=parse_weights, action="append", default=[],
+                        help="with --cross-validate: a source weighting to compare, e.g. lookalike=2,ordinary=4 "
+                             "(repeatable; default: the classifier's SOURCE_WEIGHTS)")
+    parser.add_argument("--cross-validate-only", action="store_true", help="--cross-validate, then stop")
     parser.add_argument("--lexicon-only", action="store_true", help="the lexicons alone, without the classifier")
+    parser.add_argument("--summary", action="store_true",
+                        help="the tables and the time only: no held-out text is printed (misses and false positives "
+                             "are counted per language), so the sets stay blind to whoever tunes the detection")
     args = parser.parse_args()
-    if args.cross_validate:
-        cross_validate()
+    if args.cross_validate or args.cross_validate_only:
+        cross_validate(args.weights or [parse_weights("")])
+        if args.cross_validate_only:
+            return 0
     if args.lexicon_only:
         from bot.safety import classifier
 
@@ -129,10 +180,13 @@ def main() -> int:
           f"{macro(4, 3)} {sum(r[5] for r in rows):6} {macro(6, 5)} {all_fp:6.3f}")
     print("\nrecall = crisis messages detected (any category); right = with the right category;")
     print("FP = false-positive rate on the look-alikes, on the ordinary NLU held-out messages, and on both.")
-    print(f"\nmissed or wrong category ({len(misses)}):")
-    print("\n".join(f"  {line}" for line in misses) or "  none")
-    print(f"\nfalse positives ({len(false_positives)}):")
-    print("\n".join(f"  {line}" for line in false_positives) or "  none")
+    if args.summary:
+        print(f"\nmissed or wrong category: {len(misses)}; false positives: {len(false_positives)} (texts not shown)")
+    else:
+        print(f"\nmissed or wrong category ({len(misses)}):")
+        print("\n".join(f"  {line}" for line in misses) or "  none")
+        print(f"\nfalse positives ({len(false_positives)}):")
+        print("\n".join(f"  {line}" for line in false_positives) or "  none")
 
     for text in all_texts:  # warm-up: lexicons loaded, per-character alternations compiled
         detect_crisis(text)

@@ -125,6 +125,96 @@ def test_ordinary_intake_answers_are_no_crisis():
         assert detect_crisis(text) is None, text
 
 
+NATIVE_REVIEW = {"ps", "ku", "ckb", "ti", "so"}
+
+
+def test_ordinary_answers_cover_every_language_and_known_questions():
+    from bot.parsing.understanding import QUESTIONS
+    from bot.safety.classifier import ORDINARY_DIR, ordinary_answers, ordinary_files
+
+    assert {path.stem for path in ordinary_files()} == set(SUPPORTED_LANGUAGES)
+    questions = set(QUESTIONS) | {"residence_kind"}
+    for path in ordinary_files():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert data["language"] == path.stem
+        answers = ordinary_answers(path)
+        assert set(answers) <= questions, path.name
+        assert len(answers["childcare_needed"]) >= 15, path.name
+        if path.stem in NATIVE_REVIEW:  # written without native speakers
+            assert data["review"] == "native-review-needed", path.name
+            assert "needs-native-review" in path.read_text(encoding="utf-8"), path.name
+    assert ORDINARY_DIR.is_dir()
+
+
+def test_source_weights_keep_the_balanced_class_totals():
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    from bot.safety.classifier import BULK, CRISIS, LOOKALIKE, NONE, ORDINARY, sample_weights
+
+    labels = ["suicide"] * 3 + ["child"] * 2 + [NONE] * 10
+    sources = [CRISIS] * 5 + [LOOKALIKE] * 2 + [ORDINARY] * 3 + [BULK] * 5
+    plain = sample_weights(labels, sources, {CRISIS: 1, LOOKALIKE: 1, ORDINARY: 1, BULK: 1})
+    assert numpy.allclose(plain, compute_sample_weight("balanced", labels))
+    weighted = sample_weights(labels, sources, {CRISIS: 1, LOOKALIKE: 3, ORDINARY: 5, BULK: 1})
+    none = numpy.array(labels) == NONE
+    assert numpy.isclose(weighted[none].sum(), plain[none].sum())  # "none" keeps its total …
+    assert numpy.allclose(weighted[~none], plain[~none])  # … and the crisis classes theirs
+    assert weighted[5] == 3 * weighted[-1] and weighted[7] == 5 * weighted[-1]
+
+
+def test_a_source_weighted_0_is_left_out_of_training():
+    from bot.safety.classifier import BULK, CRISIS, LOOKALIKE, NONE, ORDINARY, fit_model
+
+    crises = ["i want to die", "i want to die tonight", "he hits me", "he hits me every day"]
+    ordinary = ["my kids are 2 and 4", "my kids need a kita"]
+    rest = ["moers", "moers please", "a2 level", "a2 course", "i want to work", "i want to study"]
+    labels = ["suicide", "suicide", "violence", "violence"] + [NONE] * 8
+    texts = crises + ordinary + rest
+    sources = [CRISIS] * 4 + [ORDINARY] * 2 + [LOOKALIKE] * 2 + [BULK] * 4
+    weights = {CRISIS: 1, LOOKALIKE: 1, ORDINARY: 0, BULK: 1}
+    without = [i for i, source in enumerate(sources) if source != ORDINARY]
+    left_out = fit_model(texts, labels, sources, weights)
+    never_there = fit_model([texts[i] for i in without], [labels[i] for i in without], [sources[i] for i in without], weights)
+    assert numpy.allclose(left_out.named_steps["model"].coef_, never_there.named_steps["model"].coef_)
+
+
+# Written for this test, in none of the training files: ordinary answers to the intake's questions
+# (childcare above all), and crisis messages about children and home that must stay crises.
+ORDINARY_ANSWERS = [
+    "yes please, I have 3 kids, the youngest is 2",
+    "ja, zwei Kinder, 1 und 4 Jahre alt, keine Kita",
+    "oui, j'ai un bébé de 9 mois",
+    "так, у мене двоє дітей, 3 і 6 років",
+    "да, сыну 2 года, в садик не взяли",
+    "evet, 2 yaşında bir kızım var",
+    "نعم عندي ولدين صغار",
+    "بله، یک دختر 3 ساله دارم",
+    "erê, du zarokên min hene, 2 û 4 salî",
+    "بەڵێ، کوڕێکی 2 ساڵ و کچێکی 4 ساڵم هەیە",
+    "هو، زما دوه ماشومان دي، 2 او 5 کلن",
+    "haa, laba carruur oo yaryar ayaan leeyahay",
+    "እወ፣ ክልተ ንኣሽቱ ቆልዑ ኣለዉኒ",
+]
+CHILD_CRISES = [
+    ("my little boy fell in the canal and does not breathe", "medical"),
+    ("mein Mann schlägt die Kinder", None),
+    ("my neighbour's kids are alone for three days, nobody feeds them", "child"),
+    ("ich will nicht mehr leben, die Kinder sind besser ohne mich", "suicide"),
+]
+
+
+@pytest.mark.parametrize("text", ORDINARY_ANSWERS)
+def test_ordinary_childcare_and_home_answers_are_no_crisis(text):
+    assert detect_crisis(text) is None, text
+
+
+@pytest.mark.parametrize(("text", "kind"), CHILD_CRISES)
+def test_crises_about_children_stay_crises(text, kind):
+    signal = detect_crisis(text)
+    assert signal is not None, text
+    assert kind is None or signal.kind == kind, (text, signal)
+
+
 def test_the_cached_model_is_reused(tmp_path, monkeypatch):
     from bot import model_cache
     from bot.safety import classifier as module
