@@ -146,6 +146,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--show", choices=("wrong", "missed", "all", "none"), default="wrong",
                         help="which answers to list after the tables (default: the wrongly stored)")
+    parser.add_argument("--reasons", action="store_true",
+                        help="why answers were asked again or stored wrongly, counted per question and language "
+                             "(prints no texts)")
     parser.add_argument("--cross-validate", action="store_true",
                         help="the thresholds' trade-off on the training examples instead (takes minutes)")
     args = parser.parse_args()
@@ -157,11 +160,16 @@ def main() -> int:
     deployment = load_deployment(load_settings().deployment_file)
     by_question: dict[str, Counter[str]] = defaultdict(Counter)
     by_language: dict[str, Counter[str]] = defaultdict(Counter)
+    reasons_by_question: dict[str, Counter[str]] = defaultdict(Counter)
+    reasons_by_language: dict[str, Counter[str]] = defaultdict(Counter)
     listed = []
     for case in cases:
         result, detail = outcome(case, parses[case.text], deployment)
         by_question[case.question][result] += 1
         by_language[case.language][result] += 1
+        if (why := reason(result, detail)) is not None:
+            reasons_by_question[case.question][why] += 1
+            reasons_by_language[case.language][why] += 1
         if args.show == "all" or (args.show == "wrong" and result == "stored_wrongly") or (
                 args.show == "missed" and result in ("asked_again", "stored_wrongly")):
             listed.append(f"  [{case.language}] {case.question}: {case.text!r} → {result} ({detail}; expected {case.expected})")
@@ -169,10 +177,35 @@ def main() -> int:
     print_table("question", by_question)
     print_table("language", by_language)
     print_table("all", {"all": total})
+    if args.reasons:
+        print_reasons("question", reasons_by_question, by_question)
+        print_reasons("language", reasons_by_language, by_language)
     if listed:
         print(f"\n{args.show} answers:")
         print("\n".join(listed))
     return 0
+
+
+def reason(result: str, detail: str) -> str | None:
+    """Why an answer was not understood or confirmed, without its text or value: a crisis, a
+    request (with the intent), the error message's code, a wrong proposal; or stored wrongly."""
+    if result == "stored_wrongly":
+        return "stored wrongly"
+    if result != "asked_again":
+        return None
+    return "proposed wrong" if detail.startswith("proposed ") else detail
+
+
+def print_reasons(label: str, rows: dict[str, Counter[str]], outcomes: dict[str, Counter[str]]) -> None:
+    """Per row: how many answers were asked again or stored wrongly, and why (commonest first)."""
+    print(f"\nwhy asked again or stored wrongly, by {label} (counts)")
+    for name in outcomes:
+        counts = rows.get(name, Counter())
+        n = sum(outcomes[name].values())
+        print(f"{name:<26} {n:>5} {sum(counts.values()):>4}  " + " · ".join(f"{why} {k}" for why, k in counts.most_common()))
+    total: Counter[str] = sum(rows.values(), Counter())
+    n = sum(sum(o.values()) for o in outcomes.values())
+    print(f"{'all':<26} {n:>5} {sum(total.values()):>4}  " + " · ".join(f"{why} {k}" for why, k in total.most_common()))
 
 
 def print_table(label: str, rows: dict[str, Counter[str]]) -> None:
