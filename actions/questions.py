@@ -17,6 +17,7 @@ from actions.answers import Answer
 from bot.deployment import Deployment
 from bot.i18n import SUPPORTED_LANGUAGES, localise
 from bot.intake.answers import SKIPPED
+from bot.intake.fields import SLOT_FIELD
 from bot.messages import known_responses
 from bot.parsing import AnswerError
 from bot.parsing.choices import parse_language
@@ -128,7 +129,17 @@ def answers_directly(slot: str, text: str, language: str, today: datetime.date, 
 def is_request(answer: Answer, slot: str, language: str, today: datetime.date, status: Any = None,
                repeated: bool = False) -> bool:
     """Whether the message is a request to the bot (help, back, a person …) rather than an answer
-    to the slot's question: the intent model says so, and the text does not answer directly."""
+    to the slot's question: the intent model says so, the text does not answer directly, and, for
+    a request the person may not have meant (a greeting, a correction naming no other field), the
+    question's classifier finds no answer plausible."""
+    return contested(answer, slot, language, today, status, repeated) and not (
+        answer.yields_to_answer(slot, SLOT_FIELD.get(slot)) and _read(_classifier_for(slot, status), answer.text).plausible)
+
+
+def contested(answer: Answer, slot: str, language: str, today: datetime.date, status: Any = None,
+              repeated: bool = False) -> bool:
+    """Whether the intent model reads the message as a request and the text does not answer
+    the question directly: if it is taken as an answer, that answer is to be confirmed."""
     return answer.interrupts(slot, repeated) and not answers_directly(slot, answer.text, language, today, status)
 
 

@@ -167,7 +167,7 @@ def main() -> int:
         result, detail = outcome(case, parses[case.text], deployment)
         by_question[case.question][result] += 1
         by_language[case.language][result] += 1
-        if (why := reason(result, detail)) is not None:
+        if (why := reason(result, detail, case, parses[case.text])) is not None:
             reasons_by_question[case.question][why] += 1
             reasons_by_language[case.language][why] += 1
         if args.show == "all" or (args.show == "wrong" and result == "stored_wrongly") or (
@@ -186,11 +186,18 @@ def main() -> int:
     return 0
 
 
-def reason(result: str, detail: str) -> str | None:
+def reason(result: str, detail: str, case: Case, parse: dict) -> str | None:
     """Why an answer was not understood or confirmed, without its text or value: a crisis, a
-    request (with the intent), the error message's code, a wrong proposal; or stored wrongly."""
+    request (with the intent), the error message's code, a wrong proposal; or stored wrongly, by
+    which reader (the question's classifier sure of it, the intent model's yes/no, or the rules)."""
     if result == "stored_wrongly":
-        return "stored wrongly"
+        from actions.questions import _classifier_for, _read
+
+        reading = _read(_classifier_for(case.question, case.slots.get("residence_status")), case.text)
+        if reading.sure and reading.value == detail:
+            return "stored wrongly: classifier"
+        intent = (parse.get("intent") or {}).get("name")
+        return f"stored wrongly: {'intent ' + intent if intent in ('affirm', 'deny', 'dont_know') else 'rules'}"
     if result != "asked_again":
         return None
     return "proposed wrong" if detail.startswith("proposed ") else detail
