@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from actions.answers import Answer
@@ -180,15 +180,25 @@ def _intent_checked(question: str, text: str, value: str) -> Parsed:
 
 def _classifier_then_rules(question: str, answer: Answer, rules: Callable[[str], str]) -> Parsed:
     """What the classifier is sure of; else what the rules find (names, paragraphs); else
-    "I don't know"; else a proposal to confirm; else the question again."""
+    "I don't know"; else a proposal to confirm; else the question again. When the classifier
+    is sure and the rules find another value, the classifier's is proposed, not stored: two
+    readers that disagree are no ground to store ("Guinea" or "Guinea-Bissau")."""
     if sure := _sure(question, answer.text):
-        return sure
+        return _unless_rules_disagree(sure, answer.text, rules)
     try:
         return Parsed(rules(answer.text))
     except AnswerError as error:
         if answer.is_dont_know:
             return _intent_checked(question, answer.text, UNKNOWN)
         return _proposal(question, answer.text, error)
+
+
+def _unless_rules_disagree(sure: Parsed, text: str, rules: Callable[[str], Any]) -> Parsed:
+    try:
+        ruled = rules(text)
+    except AnswerError:
+        return sure
+    return sure if ruled == sure.value else replace(sure, confirm=True)
 
 
 def _choice(response: str) -> Parser:
@@ -207,7 +217,7 @@ def _choice(response: str) -> Parser:
             return Parsed(titled)
         # Before "I don't know": "Almanca bilmiyorum" (I know no German) is an answer.
         if sure := _sure(slot, answer.text):
-            return sure
+            return _unless_rules_disagree(sure, answer.text, lambda text: match_option(text, titles, slot))
         if answer.is_dont_know:
             # "I don't know yet" to a question whose own choice says so (the goal: "not sure yet").
             return _intent_checked(slot, answer.text, "unsure" if UNKNOWN not in titles and "unsure" in titles else UNKNOWN)

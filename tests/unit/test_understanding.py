@@ -13,6 +13,7 @@ from actions.intake_actions import ASK_ACTIONS
 from actions.questions import QUESTION_BY_SLOT, Context, answers_directly
 from bot.config import load_settings
 from bot.deployment import load_deployment
+from bot.parsing import AnswerError
 from bot.parsing.calendars import read_other_calendar
 from bot.parsing.dates import parse_partial_date
 from bot.parsing.understanding import OTHER, answer_models
@@ -215,3 +216,18 @@ async def test_requests_still_interrupt(text: str, intent: str, entities: list[d
     slots, _ = await run_form(tracker("childcare_needed", text, intent=intent, confidence=0.9, entities=entities,
                                       language="en"))
     assert "childcare_needed" not in slots
+
+
+def test_a_sure_reading_the_rules_contradict_is_proposed_not_stored() -> None:
+    from actions.questions import Parsed, _unless_rules_disagree
+
+    def rules(value: str) -> Any:
+        def read(text: str) -> str:
+            if not value:
+                raise AnswerError("country_unknown")
+            return value
+        return read
+
+    assert _unless_rules_disagree(Parsed("GN"), "Guinea", rules("GW")) == Parsed("GN", confirm=True)
+    assert _unless_rules_disagree(Parsed("GN"), "Guinea", rules("GN")) == Parsed("GN")
+    assert _unless_rules_disagree(Parsed("GN"), "Guinée", rules("")) == Parsed("GN")  # the rules know nothing
