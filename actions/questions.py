@@ -21,7 +21,7 @@ from bot.intake.fields import SLOT_FIELD
 from bot.messages import known_responses
 from bot.parsing import AnswerError
 from bot.parsing.choices import parse_language
-from bot.parsing.countries import STATELESS, country_codes, parse_nationality
+from bot.parsing.countries import STATELESS, country_codes, guess_nationality, parse_nationality
 from bot.parsing.dates import parse_birth_date, parse_partial_date
 from bot.parsing.names import parse_first_name
 from bot.parsing.numbers import parse_count, parse_phone
@@ -319,7 +319,13 @@ def nationality(answer: Answer, context: Context) -> Parsed:
     pressed = _button_value(answer, "nationality")
     if pressed in country_codes() or pressed == STATELESS:
         return Parsed(pressed)
-    return _classifier_then_rules("nationality", answer, parse_nationality)
+    try:
+        return _classifier_then_rules("nationality", answer, parse_nationality)
+    except AnswerError:
+        # An inflected name no list holds ("из Казахстана"): proposed, never stored.
+        if guessed := guess_nationality(answer.text):
+            return Parsed(guessed, confirm=True)
+        raise
 
 
 def municipality(answer: Answer, context: Context) -> Parsed:

@@ -15,6 +15,7 @@ from bot.config import load_settings
 from bot.deployment import load_deployment
 from bot.parsing import AnswerError
 from bot.parsing.calendars import read_other_calendar
+from bot.parsing.countries import guess_nationality
 from bot.parsing.dates import parse_partial_date
 from bot.parsing.understanding import OTHER, answer_models
 from tests.unit.test_intake_form import run_form, tracker
@@ -231,3 +232,21 @@ def test_a_sure_reading_the_rules_contradict_is_proposed_not_stored() -> None:
     assert _unless_rules_disagree(Parsed("GN"), "Guinea", rules("GW")) == Parsed("GN", confirm=True)
     assert _unless_rules_disagree(Parsed("GN"), "Guinea", rules("GN")) == Parsed("GN")
     assert _unless_rules_disagree(Parsed("GN"), "Guinée", rules("")) == Parsed("GN")  # the rules know nothing
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("из Казахстана", "KZ"), ("Afganistan'dan geldim", "AF"), ("з Грузії", "GE"), ("بسوريا", "SY"),
+    ("je suis malienne", "ML"),
+])
+def test_an_inflected_country_name_is_guessed(text: str, code: str) -> None:
+    assert guess_nationality(text) == code
+
+
+@pytest.mark.parametrize("text", ["hello", "I have no idea", "children", "maalesef", "Deutschkurs"])
+def test_words_that_only_look_like_a_country_are_not(text: str) -> None:
+    assert guess_nationality(text) is None
+
+
+def test_a_country_found_only_by_its_stem_is_proposed_not_stored() -> None:
+    parsed = answer("nationality", "я родом из Казахстана", "ru")
+    assert (parsed.value, parsed.confirm) == ("KZ", True)
