@@ -197,7 +197,8 @@ def reason(result: str, detail: str, case: Case, parse: dict) -> str | None:
         if reading.sure and reading.value == detail:
             return "stored wrongly: classifier"
         intent = (parse.get("intent") or {}).get("name")
-        return f"stored wrongly: {'intent ' + intent if intent in ('affirm', 'deny', 'dont_know') else 'rules'}"
+        said = {"affirm": ("yes",), "deny": ("no", "none", "0"), "dont_know": ("unknown", "unsure")}.get(intent or "", ())
+        return f"stored wrongly: {'intent ' + str(intent) if detail in said else 'rules'}"
     if result != "asked_again":
         return None
     return "proposed wrong" if detail.startswith("proposed ") else detail
