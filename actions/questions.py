@@ -181,16 +181,23 @@ def _intent_checked(question: str, text: str, value: str) -> Parsed:
 def _classifier_then_rules(question: str, answer: Answer, rules: Callable[[str], str]) -> Parsed:
     """What the classifier is sure of; else what the rules find (names, paragraphs); else
     "I don't know"; else a proposal to confirm; else the question again. When the classifier
-    is sure and the rules find another value, the classifier's is proposed, not stored: two
-    readers that disagree are no ground to store ("Guinea" or "Guinea-Bissau")."""
+    is sure and the rules find another value, the classifier's is proposed, not stored; when
+    the rules find a value and the classifier finds another plausible, the rules' is proposed:
+    two readers that disagree are no ground to store ("Guinea" or "Guinea-Bissau")."""
     if sure := _sure(question, answer.text):
         return _unless_rules_disagree(sure, answer.text, rules)
     try:
-        return Parsed(rules(answer.text))
+        return _unless_classifier_disagrees(question, answer.text, rules(answer.text))
     except AnswerError as error:
         if answer.is_dont_know:
             return _intent_checked(question, answer.text, UNKNOWN)
         return _proposal(question, answer.text, error)
+
+
+def _unless_classifier_disagrees(question: str, text: str, ruled: Any) -> Parsed:
+    """What the rules found, proposed rather than stored if the classifier finds another answer plausible."""
+    reading = _read(question, text)
+    return Parsed(ruled, confirm=reading.plausible and reading.value != ruled)
 
 
 def _unless_rules_disagree(sure: Parsed, text: str, rules: Callable[[str], Any]) -> Parsed:
@@ -222,7 +229,7 @@ def _choice(response: str) -> Parser:
             # "I don't know yet" to a question whose own choice says so (the goal: "not sure yet").
             return _intent_checked(slot, answer.text, "unsure" if UNKNOWN not in titles and "unsure" in titles else UNKNOWN)
         try:
-            return Parsed(match_option(answer.text, titles, slot))
+            return _unless_classifier_disagrees(slot, answer.text, match_option(answer.text, titles, slot))
         except AnswerError as error:
             return _proposal(slot, answer.text, error)
 

@@ -250,3 +250,13 @@ def test_words_that_only_look_like_a_country_are_not(text: str) -> None:
 def test_a_country_found_only_by_its_stem_is_proposed_not_stored() -> None:
     parsed = answer("nationality", "я родом из Казахстана", "ru")
     assert (parsed.value, parsed.confirm) == ("KZ", True)
+
+
+def test_a_rule_the_classifier_contradicts_is_proposed_not_stored(monkeypatch: pytest.MonkeyPatch) -> None:
+    from actions import questions
+    from bot.parsing.understanding import Reading
+
+    monkeypatch.setattr(questions, "_read", lambda question, text: Reading("PS", 0.6))
+    assert answer("nationality", "Palästinenser aus Syrien", "de") == questions.Parsed("SY", confirm=True)
+    monkeypatch.setattr(questions, "_read", lambda question, text: Reading("SY", 0.6))
+    assert answer("nationality", "Syrer", "de") == questions.Parsed("SY")  # both readers agree
