@@ -108,7 +108,7 @@ bench-dashboard: setup  ## dashboard render time (p50/p95) with 100,000 demo int
 nlu-report: setup  ## intent/entity F1 per language on the held-out sets, against Rasa's default pipeline
 	$(APP_PY) benchmarks/nlu_report.py
 
-answers-report: train  ## free-text answers per question and language: understood, confirmed, asked again, stored wrongly (ARGS=--show missed)
+answers-report: train  ## free-text answers per question and language: understood, confirmed, asked again, stored wrongly (ARGS="--show none --reasons")
 	$(APP_PY) benchmarks/answers_report.py $(ARGS)
 
 safety-report: setup  ## crisis detection per language on the held-out set, time per message (ARGS=--cross-validate, --lexicon-only)

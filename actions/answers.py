@@ -10,6 +10,14 @@ INTERRUPTIONS = frozenset({
     "correct_field", "greet", "thank", "goodbye",
 })
 EXPLICIT_REQUESTS = frozenset({"ask_help", "request_human", "change_language", "start_over"})
+# Requests that give way to an answer the question's classifier finds plausible (decision 13):
+# "I live in the camp" to "Do you live in a reception facility?" reads as a correction, "Hello,
+# yes" as a greeting. Such an answer is proposed ("Did you mean …?"), never stored unconfirmed;
+# the person can say No. A correction that names another question's field still interrupts.
+YIELDING_REQUESTS = INTERRUPTIONS - EXPLICIT_REQUESTS
+# ... and where naming a language is the natural answer ("yes, Arabic" to "Do you need an
+# interpreter?"), a wish to switch languages gives way too.
+YIELDING_AT: dict[str, frozenset[str]] = {"interpreter_needed": frozenset({"change_language"})}
 # Intents that answer a question rather than interrupt it ("English please" when asked for a language).
 _NAMES_A_LANGUAGE = frozenset({"change_language"})
 # Names and free descriptions are often words that also greet or thank ("Selam", "Amani").
@@ -39,6 +47,7 @@ class Answer:
     slot: str | None = None  # set by a button: which question it answers
     value: str | None = None
     answer_confidence: float = 0.0  # how likely the model finds it an answer (intent "inform")
+    field: str | None = None  # the field a correction names ("my [date of birth] is wrong")
 
     def interrupts(self, question: str, repeated: bool = False) -> bool:
         """Whether this message is a request rather than an answer to `question`.
@@ -54,6 +63,14 @@ class Answer:
         if repeated and self.intent not in EXPLICIT_REQUESTS:
             return False
         return self.intent in INTERRUPTIONS and self.intent not in ANSWERING_INTENTS.get(question, ())
+
+    def yields_to_answer(self, question: str, question_field: str | None) -> bool:
+        """Whether a plausible answer to `question` beats this request (see YIELDING_REQUESTS).
+        `question_field` is the field the question belongs to: a correction naming it is about
+        this very question ("the camp" at the reception facility question)."""
+        if self.intent == "correct_field" and self.field is not None and self.field != question_field:
+            return False
+        return self.intent in YIELDING_REQUESTS or self.intent in YIELDING_AT.get(question, ())
 
     @property
     def is_dont_know(self) -> bool:
@@ -77,4 +94,5 @@ def read_answer(latest_message: dict[str, Any]) -> Answer:
         slot=entities.get("slot"),
         value=entities.get("value"),
         answer_confidence=ranking.get("inform", 0.0),
+        field=entities.get("field"),
     )

@@ -1,6 +1,7 @@
 """Validation of the intake form: every answer is parsed, checked, stored, or asked again."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -11,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import MAX_ANSWER_LENGTH, Answer, read_answer, repeats_previous_message
 from actions.context import channel_of, deployment, in_thread, intake_store, language_of, say, today
-from actions.questions import PENDING_ANSWER, QUESTION_BY_SLOT, Context, is_request, skip_updates
+from actions.questions import PENDING_ANSWER, QUESTION_BY_SLOT, Context, contested, is_request, skip_updates
 from bot.db.models import utcnow
 from bot.intake.answers import record_fields
 from bot.intake.consent import consent_record
@@ -68,6 +69,7 @@ class ValidateIntakeForm(FormValidationAction):
         events: list[EventType] = []
         updated: dict[str, Any] = {}
         pending = tracker.get_slot(PENDING_ANSWER)
+        repeated = repeats_previous_message(tracker.events)
         for slot in to_validate:
             slot_answer = answer if tracker.slots[slot] == RAW_ANSWER else _button_answer(slot, tracker.slots[slot])
             slots = {**tracker.slots, **updated}
@@ -80,7 +82,7 @@ class ValidateIntakeForm(FormValidationAction):
                 elif slot_answer.intent == "deny":
                     events += [SlotSet(slot, None), SlotSet(PENDING_ANSWER, None)]
                     continue
-            outcome = self._parse(slot, slot_answer, context)
+            outcome = self._parse(slot, slot_answer, context, repeated)
             if isinstance(outcome, AnswerError):
                 events += self._reject(slot, outcome, dispatcher, context)
                 continue
@@ -102,15 +104,21 @@ class ValidateIntakeForm(FormValidationAction):
         return events
 
     @staticmethod
-    def _parse(slot: str, answer: Answer, context: Context) -> Any:
+    def _parse(slot: str, answer: Answer, context: Context, repeated: bool = False) -> Any:
         if len(answer.text) > MAX_ANSWER_LENGTH and answer.slot is None:
             return AnswerError("too_long")
         if not answer.text:
             return AnswerError("empty")
         try:
-            return QUESTION_BY_SLOT[slot].parse(answer, context)
+            parsed = QUESTION_BY_SLOT[slot].parse(answer, context)
         except AnswerError as error:
             return error
+        if not parsed.confirm and contested(answer, slot, context.language, context.today,
+                                            context.slots.get("residence_status"), repeated):
+            # Taken as an answer though the intent model read a request ("I live in the camp" as a
+            # correction): proposed, so that a request misread is one "No" away.
+            return replace(parsed, confirm=True)
+        return parsed
 
     @staticmethod
     def _reject(slot: str, error: AnswerError, dispatcher: CollectingDispatcher, context: Context) -> list[EventType]:

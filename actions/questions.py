@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from actions.answers import Answer
 from bot.deployment import Deployment
 from bot.i18n import SUPPORTED_LANGUAGES, localise
 from bot.intake.answers import SKIPPED
+from bot.intake.fields import SLOT_FIELD
 from bot.messages import known_responses
 from bot.parsing import AnswerError
 from bot.parsing.choices import parse_language
-from bot.parsing.countries import STATELESS, country_codes, parse_nationality
+from bot.parsing.countries import STATELESS, country_codes, guess_nationality, parse_nationality
 from bot.parsing.dates import parse_birth_date, parse_partial_date
 from bot.parsing.names import parse_first_name
 from bot.parsing.numbers import parse_count, parse_phone
@@ -128,7 +129,17 @@ def answers_directly(slot: str, text: str, language: str, today: datetime.date, 
 def is_request(answer: Answer, slot: str, language: str, today: datetime.date, status: Any = None,
                repeated: bool = False) -> bool:
     """Whether the message is a request to the bot (help, back, a person …) rather than an answer
-    to the slot's question: the intent model says so, and the text does not answer directly."""
+    to the slot's question: the intent model says so, the text does not answer directly, and, for
+    a request the person may not have meant (a greeting, a correction naming no other field), the
+    question's classifier finds no answer plausible."""
+    return contested(answer, slot, language, today, status, repeated) and not (
+        answer.yields_to_answer(slot, SLOT_FIELD.get(slot)) and _read(_classifier_for(slot, status), answer.text).plausible)
+
+
+def contested(answer: Answer, slot: str, language: str, today: datetime.date, status: Any = None,
+              repeated: bool = False) -> bool:
+    """Whether the intent model reads the message as a request and the text does not answer
+    the question directly: if it is taken as an answer, that answer is to be confirmed."""
     return answer.interrupts(slot, repeated) and not answers_directly(slot, answer.text, language, today, status)
 
 
@@ -169,15 +180,32 @@ def _intent_checked(question: str, text: str, value: str) -> Parsed:
 
 def _classifier_then_rules(question: str, answer: Answer, rules: Callable[[str], str]) -> Parsed:
     """What the classifier is sure of; else what the rules find (names, paragraphs); else
-    "I don't know"; else a proposal to confirm; else the question again."""
+    "I don't know"; else a proposal to confirm; else the question again. When the classifier
+    is sure and the rules find another value, the classifier's is proposed, not stored; when
+    the rules find a value and the classifier finds another plausible, the rules' is proposed:
+    two readers that disagree are no ground to store ("Guinea" or "Guinea-Bissau")."""
     if sure := _sure(question, answer.text):
-        return sure
+        return _unless_rules_disagree(sure, answer.text, rules)
     try:
-        return Parsed(rules(answer.text))
+        return _unless_classifier_disagrees(question, answer.text, rules(answer.text))
     except AnswerError as error:
         if answer.is_dont_know:
             return _intent_checked(question, answer.text, UNKNOWN)
         return _proposal(question, answer.text, error)
+
+
+def _unless_classifier_disagrees(question: str, text: str, ruled: Any) -> Parsed:
+    """What the rules found, proposed rather than stored if the classifier finds another answer plausible."""
+    reading = _read(question, text)
+    return Parsed(ruled, confirm=reading.plausible and reading.value != ruled)
+
+
+def _unless_rules_disagree(sure: Parsed, text: str, rules: Callable[[str], Any]) -> Parsed:
+    try:
+        ruled = rules(text)
+    except AnswerError:
+        return sure
+    return sure if ruled == sure.value else replace(sure, confirm=True)
 
 
 def _choice(response: str) -> Parser:
@@ -196,12 +224,12 @@ def _choice(response: str) -> Parser:
             return Parsed(titled)
         # Before "I don't know": "Almanca bilmiyorum" (I know no German) is an answer.
         if sure := _sure(slot, answer.text):
-            return sure
+            return _unless_rules_disagree(sure, answer.text, lambda text: match_option(text, titles, slot))
         if answer.is_dont_know:
             # "I don't know yet" to a question whose own choice says so (the goal: "not sure yet").
             return _intent_checked(slot, answer.text, "unsure" if UNKNOWN not in titles and "unsure" in titles else UNKNOWN)
         try:
-            return Parsed(match_option(answer.text, titles, slot))
+            return _unless_classifier_disagrees(slot, answer.text, match_option(answer.text, titles, slot))
         except AnswerError as error:
             return _proposal(slot, answer.text, error)
 
@@ -298,7 +326,13 @@ def nationality(answer: Answer, context: Context) -> Parsed:
     pressed = _button_value(answer, "nationality")
     if pressed in country_codes() or pressed == STATELESS:
         return Parsed(pressed)
-    return _classifier_then_rules("nationality", answer, parse_nationality)
+    try:
+        return _classifier_then_rules("nationality", answer, parse_nationality)
+    except AnswerError:
+        # An inflected name no list holds ("из Казахстана"): proposed, never stored.
+        if guessed := guess_nationality(answer.text):
+            return Parsed(guessed, confirm=True)
+        raise
 
 
 def municipality(answer: Answer, context: Context) -> Parsed:

@@ -146,6 +146,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--show", choices=("wrong", "missed", "all", "none"), default="wrong",
                         help="which answers to list after the tables (default: the wrongly stored)")
+    parser.add_argument("--reasons", action="store_true",
+                        help="why answers were asked again or stored wrongly, counted per question and language "
+                             "(prints no texts)")
     parser.add_argument("--cross-validate", action="store_true",
                         help="the thresholds' trade-off on the training examples instead (takes minutes)")
     parser.add_argument("--crisis-only", action="store_true",
@@ -162,11 +165,16 @@ def main() -> int:
     deployment = load_deployment(load_settings().deployment_file)
     by_question: dict[str, Counter[str]] = defaultdict(Counter)
     by_language: dict[str, Counter[str]] = defaultdict(Counter)
+    reasons_by_question: dict[str, Counter[str]] = defaultdict(Counter)
+    reasons_by_language: dict[str, Counter[str]] = defaultdict(Counter)
     listed = []
     for case in cases:
         result, detail = outcome(case, parses[case.text], deployment)
         by_question[case.question][result] += 1
         by_language[case.language][result] += 1
+        if (why := reason(result, detail, case, parses[case.text])) is not None:
+            reasons_by_question[case.question][why] += 1
+            reasons_by_language[case.language][why] += 1
         if args.show == "all" or (args.show == "wrong" and result == "stored_wrongly") or (
                 args.show == "missed" and result in ("asked_again", "stored_wrongly")):
             listed.append(f"  [{case.language}] {case.question}: {case.text!r} → {result} ({detail}; expected {case.expected})")
@@ -174,6 +182,9 @@ def main() -> int:
     print_table("question", by_question)
     print_table("language", by_language)
     print_table("all", {"all": total})
+    if args.reasons:
+        print_reasons("question", reasons_by_question, by_question)
+        print_reasons("language", reasons_by_language, by_language)
     if listed:
         print(f"\n{args.show} answers:")
         print("\n".join(listed))
@@ -195,6 +206,36 @@ def print_crises(cases: list[Case]) -> None:
     print(f"taken as a crisis: {total} of {len(cases)} answers ({total / len(cases):.1%})")
     for label in ("by", "kind", "language", "question"):
         print(f"  {label + ':':<9} " + ", ".join(f"{name} {n}" for name, n in counts[label].most_common()))
+
+
+def reason(result: str, detail: str, case: Case, parse: dict) -> str | None:
+    """Why an answer was not understood or confirmed, without its text or value: a crisis, a
+    request (with the intent), the error message's code, a wrong proposal; or stored wrongly, by
+    which reader (the question's classifier sure of it, the intent model's yes/no, or the rules)."""
+    if result == "stored_wrongly":
+        from actions.questions import _classifier_for, _read
+
+        reading = _read(_classifier_for(case.question, case.slots.get("residence_status")), case.text)
+        if reading.sure and reading.value == detail:
+            return "stored wrongly: classifier"
+        intent = (parse.get("intent") or {}).get("name")
+        said = {"affirm": ("yes",), "deny": ("no", "none", "0"), "dont_know": ("unknown", "unsure")}.get(intent or "", ())
+        return f"stored wrongly: {'intent ' + str(intent) if detail in said else 'rules'}"
+    if result != "asked_again":
+        return None
+    return "proposed wrong" if detail.startswith("proposed ") else detail
+
+
+def print_reasons(label: str, rows: dict[str, Counter[str]], outcomes: dict[str, Counter[str]]) -> None:
+    """Per row: how many answers were asked again or stored wrongly, and why (commonest first)."""
+    print(f"\nwhy asked again or stored wrongly, by {label} (counts)")
+    for name in outcomes:
+        counts = rows.get(name, Counter())
+        n = sum(outcomes[name].values())
+        print(f"{name:<26} {n:>5} {sum(counts.values()):>4}  " + " · ".join(f"{why} {k}" for why, k in counts.most_common()))
+    total: Counter[str] = sum(rows.values(), Counter())
+    n = sum(sum(o.values()) for o in outcomes.values())
+    print(f"{'all':<26} {n:>5} {sum(total.values()):>4}  " + " · ".join(f"{why} {k}" for why, k in total.most_common()))
 
 
 def print_table(label: str, rows: dict[str, Counter[str]]) -> None:

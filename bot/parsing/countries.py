@@ -88,3 +88,38 @@ def parse_nationality(text: str) -> str:
     if named:
         return named[0]
     raise AnswerError("country_unknown", answer=text.strip()[:40])
+
+
+# Stems read only to propose, never to store (decision 13): "из Казахстана", "Afganistan'dan",
+# "ji Îranê", "Syriens", "بسوريا" name a country by an inflected form that no list holds.
+_STEM_FROM = 6  # names this long also match without their last letter ("грузія" → "грузії")
+_MAX_ENDING = 5  # letters a word may add to a name ("afganistandan", "palastinenser")
+_PROCLITICS = ("بال", "وال", "ال", "ب", "و", "ل", "ف")
+
+
+@lru_cache(maxsize=1)
+def _single_word_names() -> dict[str, str]:
+    return {name: code for name, code in _names().items() if " " not in name and len(name) >= 4}
+
+
+def _stems(name: str) -> tuple[str, ...]:
+    return (name, name[:-1]) if len(name) >= _STEM_FROM else (name,)
+
+
+def guess_nationality(text: str) -> str | None:
+    """A country named by an inflected form of its name or demonym: the longest name one of
+    the words begins with (a few letters added, or the name's last letter changed). A guess, to
+    be confirmed; None if no word fits or two countries fit equally."""
+    names = _single_word_names()
+    best: tuple[int, str] | None = None
+    ambiguous = False
+    for word in fold(text).split():
+        forms = {word, *(word[len(p):] for p in _PROCLITICS if word.startswith(p) and len(word) - len(p) >= 4)}
+        for form in forms:
+            for name, code in names.items():
+                if any(form.startswith(stem) and len(form) - len(stem) <= _MAX_ENDING for stem in _stems(name)):
+                    if best is None or len(name) > best[0]:
+                        best, ambiguous = (len(name), code), False
+                    elif len(name) == best[0] and code != best[1]:
+                        ambiguous = True
+    return None if best is None or ambiguous else best[1]

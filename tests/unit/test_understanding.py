@@ -13,7 +13,9 @@ from actions.intake_actions import ASK_ACTIONS
 from actions.questions import QUESTION_BY_SLOT, Context, answers_directly
 from bot.config import load_settings
 from bot.deployment import load_deployment
+from bot.parsing import AnswerError
 from bot.parsing.calendars import read_other_calendar
+from bot.parsing.countries import guess_nationality
 from bot.parsing.dates import parse_partial_date
 from bot.parsing.understanding import OTHER, answer_models
 from tests.unit.test_intake_form import run_form, tracker
@@ -170,3 +172,91 @@ async def test_no_to_a_proposal_asks_the_question_again_and_stores_nothing() -> 
     # A typed yes stores it.
     slots, _ = await run_form(tracker("goal", "yes", intent="affirm", language="en", pending_answer=pending))
     assert slots["goal"] == "job"
+
+
+def _stored_or_proposed(slots: dict[str, Any], slot: str) -> Any:
+    pending = slots.get("pending_answer")
+    return slots.get(slot) or (pending["value"] if isinstance(pending, dict) and pending.get("slot") == slot else None)
+
+
+async def test_a_plausible_answer_beats_a_correction_and_is_proposed() -> None:
+    # "I live in the camp" reads as a correction (its field word is the question's own); the
+    # classifier finds a yes plausible but not sure: proposed, not left to the rules, not stored.
+    field = [{"entity": "field", "value": "in_reception_facility"}]
+    slots, _ = await run_form(tracker("in_reception_facility", "I live in the camp", intent="correct_field",
+                                      confidence=0.9, entities=field, language="en"))
+    assert slots["in_reception_facility"] is None
+    assert (slots["pending_answer"]["slot"], slots["pending_answer"]["value"]) == ("in_reception_facility", "yes")
+    # Without a field word too; a greeting before the answer is no request either.
+    slots, _ = await run_form(tracker("childcare_needed", "thank you, yes", intent="thank", confidence=0.9, language="en"))
+    assert _stored_or_proposed(slots, "childcare_needed") == "yes"
+
+
+async def test_naming_a_language_answers_the_interpreter_question() -> None:
+    slots, _ = await run_form(tracker("interpreter_needed", "yes Arabic please", intent="change_language",
+                                      confidence=0.9, language="en", contact_language="en"))
+    assert _stored_or_proposed(slots, "interpreter_needed") == "yes"
+    # A wish to switch languages is still one.
+    slots, _ = await run_form(tracker("interpreter_needed", "can we switch to English", intent="change_language",
+                                      confidence=0.9, language="en", contact_language="en"))
+    assert "interpreter_needed" not in slots
+
+
+@pytest.mark.parametrize(("text", "intent", "entities"), [
+    ("my date of birth is wrong", "correct_field", [{"entity": "field", "value": "birth_date"}]),
+    ("yes, but my date of birth is wrong", "correct_field", [{"entity": "field", "value": "birth_date"}]),
+    ("I made a mistake", "correct_field", []),
+    ("go back", "go_back", []),
+    ("I want to talk to a person", "request_human", []),
+    ("yes, I want to talk to a person", "request_human", []),
+    ("start over", "start_over", []),
+])
+async def test_requests_still_interrupt(text: str, intent: str, entities: list[dict[str, Any]]) -> None:
+    # A correction naming another field, a request with no plausible answer, and the explicit
+    # requests (help, a person, another language, start over) are left to the rules.
+    slots, _ = await run_form(tracker("childcare_needed", text, intent=intent, confidence=0.9, entities=entities,
+                                      language="en"))
+    assert "childcare_needed" not in slots
+
+
+def test_a_sure_reading_the_rules_contradict_is_proposed_not_stored() -> None:
+    from actions.questions import Parsed, _unless_rules_disagree
+
+    def rules(value: str) -> Any:
+        def read(text: str) -> str:
+            if not value:
+                raise AnswerError("country_unknown")
+            return value
+        return read
+
+    assert _unless_rules_disagree(Parsed("GN"), "Guinea", rules("GW")) == Parsed("GN", confirm=True)
+    assert _unless_rules_disagree(Parsed("GN"), "Guinea", rules("GN")) == Parsed("GN")
+    assert _unless_rules_disagree(Parsed("GN"), "Guinée", rules("")) == Parsed("GN")  # the rules know nothing
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("из Казахстана", "KZ"), ("Afganistan'dan geldim", "AF"), ("з Грузії", "GE"), ("بسوريا", "SY"),
+    ("je suis malienne", "ML"),
+])
+def test_an_inflected_country_name_is_guessed(text: str, code: str) -> None:
+    assert guess_nationality(text) == code
+
+
+@pytest.mark.parametrize("text", ["hello", "I have no idea", "children", "maalesef", "Deutschkurs"])
+def test_words_that_only_look_like_a_country_are_not(text: str) -> None:
+    assert guess_nationality(text) is None
+
+
+def test_a_country_found_only_by_its_stem_is_proposed_not_stored() -> None:
+    parsed = answer("nationality", "я родом из Казахстана", "ru")
+    assert (parsed.value, parsed.confirm) == ("KZ", True)
+
+
+def test_a_rule_the_classifier_contradicts_is_proposed_not_stored(monkeypatch: pytest.MonkeyPatch) -> None:
+    from actions import questions
+    from bot.parsing.understanding import Reading
+
+    monkeypatch.setattr(questions, "_read", lambda question, text: Reading("PS", 0.6))
+    assert answer("nationality", "Palästinenser aus Syrien", "de") == questions.Parsed("SY", confirm=True)
+    monkeypatch.setattr(questions, "_read", lambda question, text: Reading("SY", 0.6))
+    assert answer("nationality", "Syrer", "de") == questions.Parsed("SY")  # both readers agree
