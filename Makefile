@@ -111,7 +111,7 @@ nlu-report: setup  ## intent/entity F1 per language on the held-out sets, agains
 answers-report: train  ## free-text answers per question and language: understood, confirmed, asked again, stored wrongly (ARGS="--show none --reasons")
 	$(APP_PY) benchmarks/answers_report.py $(ARGS)
 
-safety-report: setup  ## crisis detection per language on the held-out set, time per message (ARGS=--cross-validate, --lexicon-only)
+safety-report: setup  ## crisis detection per language on the held-out set, time per message (ARGS=--summary: tables only; --cross-validate, --lexicon-only)
 	$(APP_PY) benchmarks/safety_report.py $(ARGS)
 
 clean:  ## remove environments, models and local data
