@@ -12,6 +12,9 @@
   active conversations) and used again while the database holds no newer event for that
   conversation: one indexed `max(id)` instead of loading and replaying everything. Another Rasa
   process, a deletion or the retention job changes that id, and the tracker is loaded afresh.
+- **New events known, not counted.** To find a turn's new events, Rasa counts the conversation's
+  stored events on every save (a query over all of them). A tracker handed out from memory
+  knows how many of its events are stored: the ones it had when it was last saved.
 
 Runs in the Rasa environment (`type: nlu_data.tracker_store.LotseTrackerStore` in the endpoints,
 written by bot/rasa_model.py); imports only rasa and SQLAlchemy.
@@ -21,10 +24,11 @@ from __future__ import annotations
 import collections
 import itertools
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.orm import sessionmaker
@@ -56,6 +60,8 @@ class LotseTrackerStore(SQLTrackerStore):
             self.sessionmaker = sessionmaker(bind=self.engine)
         # sender id -> (tracker as saved, id of the sender's newest stored event then)
         self._kept: collections.OrderedDict[str, tuple[DialogueStateTracker, int | None]] = collections.OrderedDict()
+        # sender id -> (tracker handed out from memory, how many of its events are stored)
+        self._lent: dict[str, tuple[DialogueStateTracker, int]] = {}
 
     def _newest_event_id(self, sender_id: str) -> int | None:
         with self.session_scope() as session:
@@ -66,9 +72,17 @@ class LotseTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         # Taken out while in use: a turn that fails before saving leaves nothing half-changed here.
         kept = self._kept.pop(sender_id, None)
+        self._lent.pop(sender_id, None)
         if kept is not None and kept[1] is not None and kept[1] == self._newest_event_id(sender_id):
+            self._lent[sender_id] = (kept[0], len(kept[0].events))
             return kept[0]
         return await super().retrieve(sender_id)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        lent = self._lent.pop(tracker.sender_id, None)
+        if lent is not None and lent[0] is tracker:
+            return itertools.islice(tracker.events, lent[1], None)
+        return super()._additional_events(session, tracker)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await super().save(tracker)
