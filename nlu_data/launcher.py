@@ -1,6 +1,7 @@
 """Starts Rasa's own command line (`python -m nlu_data.launcher run …` in the Rasa environment)
-with three changes: Rasa's logs never carry what people wrote, action-server responses are
-validated by a validator built once, and calls to the action server reuse their connections.
+with five changes: Rasa's logs never carry what people wrote, action-server responses are
+validated by a validator built once, calls to the action server reuse their connections, and
+calls to the action server and NLG requests carry only what our actions and texts read.
 
 Rasa logs the text of a message whose request was cancelled or failed
 (`rest.message.received.timeout`, e.g. when the gateway restarts mid-turn). Its log processor for
@@ -17,9 +18,18 @@ Here each endpoint keeps one session per event loop. aiohttp sees a connection t
 closed (a restart) through the event loop and does not reuse it, and it lets idle ones go after
 15 s, well before the action server's Sanic would (120 s).
 
+Rasa sends the whole tracker, every event of the conversation, with each call to the NLG
+endpoint (one per message the bot says), and serialises it first. Our endpoint reads only the
+slots and the latest message's metadata (actions/server.py `render_nlg_request`): only those go.
+An action call, too, carries every event: our actions read the slots, the latest message and the
+events since the person's message before it (whether a message repeats the one before,
+actions/answers.py), and rasa-sdk's forms the slot events at the end. The tracker goes whole but
+for its events, which begin at the person's message before the latest one; the next engineer
+who writes an action that reads further back changes `RECENT_USER_MESSAGES`.
+
 Runs in the Rasa environment, beside the Rasa project's own components (nlu_data/): the
 application (bot/, actions/) never imports rasa. Imports only the standard library, jsonschema and rasa.
-`LOTSE_RASA_PLAIN=1` keeps Rasa's own validation and sessions (to measure the difference).
+`LOTSE_RASA_PLAIN=1` keeps Rasa's own validation, sessions and NLG requests (to measure the difference).
 """
 from __future__ import annotations
 
@@ -87,6 +97,62 @@ class _KeptSession:
         return None
 
 
+RECENT_USER_MESSAGES = 2  # an action call's events begin at this many of the person's messages back
+
+
+def recent_events(events: Any) -> list[Any]:
+    """The events from the person's RECENT_USER_MESSAGES-th latest message on (all, if fewer)."""
+    from rasa.shared.core.events import UserUttered
+
+    events = list(events)
+    seen = 0
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], UserUttered):
+            seen += 1
+            if seen == RECENT_USER_MESSAGES:
+                return events[index:]
+    return events
+
+
+def _install_lean_action_calls() -> None:
+    import rasa
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+    def _action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Domain) -> dict[str, Any]:
+        # Rasa's own, but for the events (current_state(ALL) serialises every one of them).
+        state = tracker.current_state(EventVerbosity.NONE)
+        state["events"] = [event.as_dict() for event in recent_events(tracker.events)]
+        result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
+                  "version": rasa.__version__}
+        if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+            result["domain"] = domain.as_dict()
+        return result
+
+    RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
+
+
+def _install_lean_nlg_requests() -> None:
+    from rasa.core.nlg import callback
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    def nlg_request_format(utter_action: str, tracker: DialogueStateTracker, output_channel: str,
+                           **kwargs: Any) -> dict[str, Any]:
+        latest = tracker.latest_message
+        response_id = kwargs.pop("response_id", None)
+        return {
+            "response": utter_action,
+            "id": response_id,
+            "arguments": kwargs,
+            "tracker": {"sender_id": tracker.sender_id, "slots": tracker.current_slot_values(),
+                        "latest_message": {"metadata": (latest.metadata if latest else None) or {}}},
+            "channel": {"name": output_channel},
+        }
+
+    callback.nlg_request_format = nlg_request_format
+
+
 def _install_kept_sessions() -> None:
     import asyncio
 
@@ -135,6 +201,8 @@ def main() -> int:
     if os.environ.get("LOTSE_RASA_PLAIN", "").strip() not in ("1", "true", "yes"):
         _install_validator()
         _install_kept_sessions()
+        _install_lean_nlg_requests()
+        _install_lean_action_calls()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"
