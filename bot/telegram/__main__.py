@@ -5,6 +5,8 @@ import asyncio
 import logging
 import signal
 
+import uvloop
+
 from bot.config import load_settings
 from bot.telegram.gateway import run_gateway
 
@@ -24,4 +26,6 @@ async def _main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_main())
+    # uvloop: the gateway is mostly event-loop work (Bot API calls, Rasa calls, hops to the database
+    # thread), which uvloop does in C; decision 25.
+    asyncio.run(_main(), loop_factory=uvloop.new_event_loop)
