@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import Case, CaseMessage, Database, OutboxClaim, OutboxMessage, StaffNotice
 from bot.db.models import utcnow
+from bot.telegram.keyboards import remember_payloads, stored_payloads
 
 TELEGRAM_PREFIX = "telegram:"
 TELEGRAM_MAX_CHARS = 4096  # per message, counted in UTF-16 code units
@@ -61,7 +62,10 @@ def enqueue(session: Session, chat_id: str, text: str, buttons: list[dict[str, s
     """Queue a message; `conversation_id` names the person it is to or about (None: nobody), so
     that forgetting them cancels it, and deletes it from a staff chat once sent.
 
-    A text longer than Telegram allows goes as several messages; the buttons come with the last."""
+    A text longer than Telegram allows goes as several messages; the buttons come with the last,
+    and what they stand for is stored now (bot/telegram/keyboards.py)."""
+    if buttons:
+        remember_payloads(session, conversation_id or f"{TELEGRAM_PREFIX}{chat_id}", stored_payloads(buttons))
     parts = split_text(text)
     for number, part in enumerate(parts, start=1):
         session.add(OutboxMessage(chat_id=chat_id, text=part, buttons=(buttons or None) if number == len(parts) else None,

@@ -14,6 +14,7 @@ import base64
 import hashlib
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.db import CallbackPayload, Database
@@ -29,13 +30,16 @@ def callback_id(conversation_id: str, payload: str) -> str:
     return CALLBACK_PREFIX + base64.urlsafe_b64encode(digest[:12]).decode("ascii")
 
 
-def remember_payloads(database: Database, conversation_id: str, payloads: list[str]) -> None:
+def remember_payloads(session: Session, conversation_id: str, payloads: list[str]) -> None:
+    """Store what the buttons stand for, in the transaction that queues their message: a press
+    always finds its payload, and sending costs no transaction of its own."""
     ids = {callback_id(conversation_id, p): p for p in payloads}
-    with database.session() as session:
-        known = set(session.scalars(select(CallbackPayload.id).where(CallbackPayload.id.in_(ids))))
-        for identifier, payload in ids.items():
-            if identifier not in known:
-                session.add(CallbackPayload(id=identifier, payload=payload, conversation_id=conversation_id))
+    if not ids:
+        return
+    known = set(session.scalars(select(CallbackPayload.id).where(CallbackPayload.id.in_(ids))))
+    for identifier, payload in ids.items():
+        if identifier not in known:
+            session.add(CallbackPayload(id=identifier, payload=payload, conversation_id=conversation_id))
 
 
 def payload_for(database: Database, conversation_id: str, data: str) -> str | None:

@@ -35,7 +35,7 @@ from bot.handoff.outbox import (
 from bot.handoff.outbox_claims import RENEW_SECONDS, SendClaims, holder_name
 from bot.rasa_client import Reply
 from bot.telegram.durations import seconds_of
-from bot.telegram.keyboards import inline_keyboard, remember_payloads, stored_payloads
+from bot.telegram.keyboards import inline_keyboard
 from bot.telegram.metrics import GatewayMetrics
 
 logger = logging.getLogger(__name__)
@@ -211,10 +211,6 @@ class Sender:
         if message.document is not None:
             return (await self.bot.send_document(chat_id, message.document, filename=message.text)).message_id
         markup = None
-        if message.buttons:
-            # Remembered before the keyboard is sent: a press must always find its payload.
-            conversation_id = message.conversation_id or f"{TELEGRAM_PREFIX}{chat_id}"
-            if payloads := stored_payloads(message.buttons):
-                await asyncio.to_thread(remember_payloads, self.outbox.database, conversation_id, payloads)
-            markup = inline_keyboard(conversation_id, message.buttons)
+        if message.buttons:  # their payloads were stored when the message was queued (outbox.enqueue)
+            markup = inline_keyboard(message.conversation_id or f"{TELEGRAM_PREFIX}{chat_id}", message.buttons)
         return (await self.bot.send_message(chat_id, message.text, reply_markup=markup)).message_id

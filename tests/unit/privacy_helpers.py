@@ -101,8 +101,8 @@ def store_everything(settings: Settings, conversation_id: str, name: str, said: 
     casework.add_note(anna, opened.id, f"Notiz über {name}: {said}")
     CrisisAlerts(database).raise_alert(conversation_id=conversation_id, channel="telegram", language="de",
                                        kind="violence", text=said, escalate_after=datetime.timedelta(minutes=10))
-    remember_payloads(database, conversation_id, ["/affirm", '/inform{"slot":"goal","value":"work"}'])
     with database.session() as session:
+        remember_payloads(session, conversation_id, ["/affirm", '/inform{"slot":"goal","value":"work"}'])
         session.add(StaffNotice(conversation_id=conversation_id, chat_id=STAFF_CHAT, message_id=OLD_NOTICE_ID,
                                 sent_at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=3)))
         # A reminder sent before the case opened.

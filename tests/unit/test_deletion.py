@@ -111,7 +111,9 @@ def test_a_notice_sent_while_the_person_was_forgotten_is_taken_back(settings: Se
 def test_buttons_are_remembered_per_conversation(settings: Settings) -> None:
     database = Database(settings.app_database_url)
     payload = '/inform{"slot":"residence_status","value":"duldung_ausbildung_und_mehr_text_als_64_bytes"}'
-    remember_payloads(database, PERSON, [payload])
+    with database.session() as session:  # queued with its buttons: their payloads are stored with it
+        enqueue(session, "1", "Welcher Aufenthaltsstatus?", [{"title": "Duldung", "payload": payload}],
+                conversation_id=PERSON)
     data = callback_id(PERSON, payload)
     assert data.startswith(CALLBACK_PREFIX) and len(data.encode()) <= 64 and data != callback_id(OTHER, payload)
     assert payload_for(database, PERSON, data) == payload
@@ -140,7 +142,8 @@ def _seed_without_case(settings: Settings) -> None:
     LastSeen(database).touch(PERSON, "telegram")
     with database.session() as session:
         session.add(Intake(conversation_id=PERSON, channel="telegram", first_name=NAME, consent={"processing": True}))
-    remember_payloads(database, PERSON, ["/affirm"])
+    with database.session() as session:
+        remember_payloads(session, PERSON, ["/affirm"])
     add_tracker_events(settings, PERSON, [SAID])
 
 
