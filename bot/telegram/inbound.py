@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from telegram import Bot, Update
 from telegram.constants import ChatType
@@ -80,6 +80,7 @@ class Pending:
     next_attempt_at: datetime.datetime
     told_to_wait: bool
     received_at: datetime.datetime
+    more: bool = False  # the chat had other open updates when this one was claimed
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
@@ -123,7 +124,7 @@ class InboundStore:
         claiming the same head at once (PostgreSQL) the second waits for the first's commit,
         finds the row claimed and gets nothing. Only the head is ever claimed, never the chat's
         next update. The attempt is counted with the claim, so that after a crash the next
-        attempt knows one was made."""
+        attempt knows one was made. `more` tells whether the chat has other open updates."""
         head = (select(InboundUpdate.update_id)
                 .where(InboundUpdate.conversation_id == conversation_id, InboundUpdate.done_at.is_(None))
                 .order_by(InboundUpdate.update_id).limit(1).scalar_subquery())
@@ -138,10 +139,13 @@ class InboundStore:
                 .returning(InboundUpdate.update_id, InboundUpdate.content, InboundUpdate.attempts,
                            InboundUpdate.next_attempt_at, InboundUpdate.told_to_wait,
                            InboundUpdate.received_at)).first()
-        if row is None:
-            return None
+            if row is None:
+                return None
+            more = session.scalar(select(exists().where(
+                InboundUpdate.conversation_id == conversation_id, InboundUpdate.done_at.is_(None),
+                InboundUpdate.update_id != row.update_id)))
         return Pending(row.update_id, conversation_id, row.content, row.attempts - 1,
-                       _aware(row.next_attempt_at), row.told_to_wait, _aware(row.received_at))
+                       _aware(row.next_attempt_at), row.told_to_wait, _aware(row.received_at), bool(more))
 
     def renew(self, update_id: int) -> None:
         """Extend a claim still held (not a released one: `later` must let the chat go)."""
@@ -202,6 +206,8 @@ class Inbound:
         self._wake = asyncio.Event()
         self._chats: dict[str, asyncio.Task[None]] = {}
         self._claimed: set[int] = set()  # updates this gateway works on now
+        # Chats that got an update here while their task was working: the task looks again.
+        self._arrived: set[str] = set()
 
     async def accept(self, update: Update) -> None:
         conversation_id = conversation_of(update)
@@ -209,6 +215,7 @@ class Inbound:
             return
         content = json.dumps(update.to_dict(), ensure_ascii=False)
         if await asyncio.to_thread(self.store.add, update.update_id, conversation_id, content):
+            self._arrived.add(conversation_id)
             self._wake.set()
         else:
             logger.info("update %s delivered again: dropped", update.update_id)
@@ -230,6 +237,8 @@ class Inbound:
                         task = asyncio.create_task(self._work_through(conversation_id))
                         self._chats[conversation_id] = task
                         task.add_done_callback(functools.partial(self._forget, conversation_id))
+                # Only a running task reads its mark; the others' (chats another gateway works on) go.
+                self._arrived.intersection_update(self._chats)
             except Exception:  # e.g. "database is locked": the next round retries
                 logger.exception("inbound: a round failed, retrying")
             self._wake.clear()
@@ -248,6 +257,7 @@ class Inbound:
 
     async def _work_through(self, conversation_id: str) -> None:
         while True:
+            self._arrived.discard(conversation_id)
             pending = await asyncio.to_thread(self.store.claim, conversation_id, utcnow())
             if pending is None:
                 return
@@ -259,7 +269,9 @@ class Inbound:
                 renewal.cancel()
             # Released by `done` or `later`; a turn cut short by a stop keeps its id for `run` to release.
             self._claimed.discard(pending.update_id)
-            if waits:
+            # Nothing else to work on: no update was open beside this one, none came here since.
+            # (One that reached another gateway meanwhile is found by that one's next round.)
+            if waits or not (pending.more or conversation_id in self._arrived):
                 return
 
     async def _keep_claim(self, update_id: int) -> None:

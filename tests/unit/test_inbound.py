@@ -142,6 +142,32 @@ def test_each_chat_in_order_and_a_waiting_message_holds_back_the_later_ones(sett
     assert all(row.content is None for row in rows(database))
 
 
+def test_a_chat_s_next_messages_follow_its_turn_without_waiting_for_a_poll(settings: Settings,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored before the turn (a1, a2) or arriving during it (a3): the chat's task works on them
+    right after, though nothing else would look before the next poll (here: never)."""
+    monkeypatch.setattr(inbound_module, "POLL_SECONDS", 60.0)
+    database = Database(settings.app_database_url)
+    recorder = Recorder()
+    inbound = Inbound(database, recorder.process, recorder.tell_to_wait)
+    inbound.bot = Bot("1:x")
+    process = recorder.process
+
+    async def arriving_during_the_turn(update: Update) -> None:
+        if update.effective_message.text == "a2":  # type: ignore[union-attr]
+            await inbound.accept(message(3, ALICE, "a3"))
+        await process(update)
+
+    inbound.process = arriving_during_the_turn
+
+    async def scenario() -> None:
+        await inbound.accept(message(1, ALICE, "a1"))
+        await inbound.accept(message(2, ALICE, "a2"))
+        await run_until(inbound, lambda: len(recorder.handled) == 3, timeout=5.0)
+    asyncio.run(scenario())
+    assert [text for text, _ in recorder.handled] == ["a1", "a2", "a3"]
+
+
 def test_an_update_begun_before_a_crash_is_worked_on_again_as_a_retry(settings: Settings) -> None:
     database = Database(settings.app_database_url)
     store = InboundStore(database)
