@@ -96,8 +96,8 @@ bench-roundtrip: train  ## message round trip (p50/p95) over whole intakes throu
 USERS ?= 100
 TURNS ?= 20
 STACK ?= sqlite
-bench-load: train services  ## USERS people at once, TURNS turns each, on each STACK (sqlite,pg1,pg2,pg3 or all) and bare Rasa: turns/s, latency, lost, memory
-	$(APP_PY) -m benchmarks.bench_load --users $(USERS) --turns $(TURNS) --stack $(STACK)
+bench-load: train services  ## USERS people at once, TURNS turns each (RATE: offering that many turns/s in all, else each at once), on each STACK (sqlite,pg1,pg2,pg3 or all) and bare Rasa: turns/s, latency, lost, memory
+	$(APP_PY) -m benchmarks.bench_load --users $(USERS) --turns $(TURNS) --stack $(STACK) $(if $(RATE),--rate $(RATE))
 
 bench-handoff: train browser  ## handoff: last answer → staff-chat notice, staff reply → delivery (p50/p95)
 	$(APP_PY) -m benchmarks.bench_handoff

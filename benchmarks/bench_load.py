@@ -9,6 +9,13 @@ Bare Rasa: the `rasa init` assistant (created and trained once into var/bench-lo
 by plain `rasa run` on loopback, the same number of conversations sending messages through
 its REST channel, one after the other's reply.
 
+Paced (--rate R): people no longer write again the moment the bot has asked; together they offer
+R turns a second, each person starting a turn every USERS/R seconds (±50 %, at random), or at
+once when the last turn took longer than that. The closed loop above measures the most the stack
+can do (every turn queues behind the others: p95 is then queueing time, close to USERS/(turns/s));
+the paced run measures the latency people meet at a given rate (issue 12's target: 40 turns/s
+from 100 people at p95 ≤ 1 s). Turns/s below R means the stack could not keep up.
+
 A turn's first-reply latency runs from the update being offered to the bot (for bare Rasa: the
 request) until the first reply. A turn is lost when no reply comes within 30 s (that person then
 stops); a reply is duplicated when a turn gets the same message twice.
@@ -20,7 +27,7 @@ the tracker store, Redis as the lock store, and that many Rasa servers and as ma
 started once for the run, with fresh databases for each stack. Each stack runs the same load, one
 after the other; the table adds the scaling factor per added Rasa server.
 
-Options (environment or arguments): --users, --turns, --stack, --limiter default|lifted, --only ours|bare,
+Options (environment or arguments): --users, --turns, --rate, --stack, --limiter default|lifted, --only ours|bare,
 --profile SECONDS (py-spy Rasa and the gateway under load; needs PYSPY=/path/to/py-spy;
 PYSPY_ARGS=--gil samples only the thread holding the GIL: where the CPU goes, not the waits).
 `LOTSE_RASA_PLAIN=1` starts our Rasa without the launcher's change (decision 12), to compare.
@@ -292,6 +299,8 @@ class LoadUser:
     figures: Figures
     first_name: str = "Sam"
     is_turn_over: Any = None  # (replies) -> bool, set by the run
+    pace: float = 0.0  # seconds between the starts of this person's turns (0: at once, a closed loop)
+    next_turn_at: float = 0.0
 
     @property
     def sender(self) -> dict[str, Any]:
@@ -319,7 +328,10 @@ class LoadUser:
     async def _push_and_wait(self, update: dict[str, Any]) -> list[BotMessage]:
         inbox = self.telegram.inbox[self.user_id]
         seen = len(inbox)
+        if self.pace and (wait := self.next_turn_at - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
         pushed = time.monotonic()
+        self.next_turn_at = pushed + self.pace * random.uniform(0.5, 1.5)
         self.telegram.push_update(update)
         if not await self._next_message(seen, LOST_AFTER):
             self.figures.lost += 1
@@ -405,7 +417,7 @@ def limiter_overrides(lifted: bool) -> tuple[dict[str, object], str]:
     return {name: value}, f"limiter lifted ({name}={value})"
 
 
-async def bench_ours(users: int, turns: int, lifted: bool, profile: float, choice: StackChoice,
+async def bench_ours(users: int, turns: int, rate: float, lifted: bool, profile: float, choice: StackChoice,
                      services: Services) -> tuple[Figures, dict[str, float], str]:
     with contextlib.ExitStack() as resources:
         stack_overrides: dict[str, object] = {}
@@ -418,7 +430,7 @@ async def bench_ours(users: int, turns: int, lifted: bool, profile: float, choic
             after_load = functools.partial(pg_connections, postgres, {
                 "application database": str(stack_overrides["database_url"]),
                 "tracker store": str(stack_overrides["tracker_store_url"])})
-        return await _bench_ours(users, turns, lifted, profile, stack_overrides, engines, after_load)
+        return await _bench_ours(users, turns, rate, lifted, profile, stack_overrides, engines, after_load)
 
 
 def pg_connections(postgres: PostgresServer, databases: dict[str, str]) -> str:
@@ -431,7 +443,8 @@ def pg_connections(postgres: PostgresServer, databases: dict[str, str]) -> str:
     return "PostgreSQL connections open: " + ", ".join(f"{label} {counts.get(label, 0)}" for label in databases)
 
 
-async def _bench_ours(users: int, turns: int, lifted: bool, profile: float, stack_overrides: dict[str, object],
+async def _bench_ours(users: int, turns: int, rate: float, lifted: bool, profile: float,
+                      stack_overrides: dict[str, object],
                       engines: dict[str, int], after_load: Callable[[], str] | None = None,
                       ) -> tuple[Figures, dict[str, float], str]:
     figures = Figures()
@@ -457,7 +470,7 @@ async def _bench_ours(users: int, turns: int, lifted: bool, profile: float, stac
         profilers = [start_profiler(pids[name], profile, f"ours-{name}") for name in ("rasa", "gateway")]  # the first Rasa
         cpu = measured(pids)
         figures.started = time.monotonic()
-        await asyncio.gather(*(one_person(telegram, figures, index, turns, users) for index in range(users)))
+        await asyncio.gather(*(one_person(telegram, figures, index, turns, users, rate) for index in range(users)))
         figures.ended = time.monotonic()
         print("  CPU during the load: " + cpu_line(cpu, pids, figures.ended - figures.started, figures.turns))
         for profiler in profilers:
@@ -472,10 +485,13 @@ async def _bench_ours(users: int, turns: int, lifted: bool, profile: float, stac
     return figures, memory, limiter
 
 
-async def one_person(telegram: LoadTelegram, figures: Figures, index: int, turns: int, users: int) -> None:
-    await asyncio.sleep(2.0 * index / users)  # everyone starts within two seconds
+async def one_person(telegram: LoadTelegram, figures: Figures, index: int, turns: int, users: int,
+                     rate: float = 0.0) -> None:
+    pace = users / rate if rate else 0.0
+    # Everyone starts within two seconds, or, paced, within their first turn's time.
+    await asyncio.sleep((pace or 2.0) * index / users)
     language = LANGUAGES[index % len(LANGUAGES)]
-    user = LoadUser(telegram, 8_000_001 + index, language, figures)
+    user = LoadUser(telegram, 8_000_001 + index, language, figures, pace=pace)
     run = LoadRun(user, language, "Sam", prefer_buttons=index % 2 == 1)
     try:
         await run.run(turns)
@@ -499,7 +515,7 @@ def bare_model(rasa_bin: Path) -> Path:
     return models[-1]
 
 
-async def bench_bare(users: int, turns: int, profile: float) -> tuple[Figures, dict[str, float]]:
+async def bench_bare(users: int, turns: int, rate: float, profile: float) -> tuple[Figures, dict[str, float]]:
     rasa_bin = Settings().rasa_bin
     model = await asyncio.to_thread(bare_model, rasa_bin)
     port = free_port()
@@ -534,7 +550,7 @@ async def bench_bare(users: int, turns: int, profile: float) -> tuple[Figures, d
             pids = {"rasa (bare)": process.pid, "bench (people)": os.getpid()}
             cpu = measured(pids)
             figures.started = time.monotonic()
-            await asyncio.gather(*(bare_person(client, figures, index, turns, users) for index in range(users)))
+            await asyncio.gather(*(bare_person(client, figures, index, turns, users, rate) for index in range(users)))
             figures.ended = time.monotonic()
             print("  CPU during the load: " + cpu_line(cpu, pids, figures.ended - figures.started, figures.turns))
             stop_profiler(profiler)
@@ -548,10 +564,16 @@ async def bench_bare(users: int, turns: int, profile: float) -> tuple[Figures, d
     return figures, memory
 
 
-async def bare_person(client: httpx.AsyncClient, figures: Figures, index: int, turns: int, users: int) -> None:
-    await asyncio.sleep(2.0 * index / users)
+async def bare_person(client: httpx.AsyncClient, figures: Figures, index: int, turns: int, users: int,
+                      rate: float = 0.0) -> None:
+    pace = users / rate if rate else 0.0
+    await asyncio.sleep((pace or 2.0) * index / users)
+    next_turn_at = 0.0
     for turn in range(turns):
+        if pace and (wait := next_turn_at - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
         sent = time.monotonic()
+        next_turn_at = sent + pace * random.uniform(0.5, 1.5)
         try:
             response = await client.post("/webhooks/rest/webhook", json={
                 "sender": f"bare-{index}", "message": BARE_MESSAGES[(index + turn) % len(BARE_MESSAGES)]})
@@ -613,15 +635,16 @@ def profile_summary(path: Path, top: int = 14) -> list[str]:
 
 # --- main --------------------------------------------------------------------------------------------------
 async def main_async(args: argparse.Namespace) -> None:
-    print(f"bench-load: {args.users} concurrent people, up to {args.turns} turns each, {os.cpu_count()} cores")
+    paced = f", paced: {args.rate:g} turns/s offered in all" if args.rate else ", each writing again at once"
+    print(f"bench-load: {args.users} concurrent people, up to {args.turns} turns each{paced}, {os.cpu_count()} cores")
     rows: list[tuple[str, Figures]] = []
     stacks: list[tuple[StackChoice, Figures]] = []
     services = Services()
     try:
         for choice in args.stack if args.only in ("", "ours") else []:
             print(f"Lotse on {choice.label} (fake Bot API → gateway → Rasa → actions):", flush=True)
-            ours, memory, _limiter = await bench_ours(args.users, args.turns, args.limiter == "lifted", args.profile,
-                                                      choice, services)
+            ours, memory, _limiter = await bench_ours(args.users, args.turns, args.rate, args.limiter == "lifted",
+                                                      args.profile, choice, services)
             rows.append((f"Lotse {choice.name}", ours))
             stacks.append((choice, ours))
             print("  peak memory: " + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in memory.items()))
@@ -631,7 +654,7 @@ async def main_async(args: argparse.Namespace) -> None:
         await asyncio.to_thread(services.stop)
     if args.only in ("", "bare"):
         print("bare Rasa (`rasa init` assistant, REST, in-memory tracker store):", flush=True)
-        bare, memory = await bench_bare(args.users, args.turns, args.profile)
+        bare, memory = await bench_bare(args.users, args.turns, args.rate, args.profile)
         rows.append(("bare Rasa", bare))
         print("  peak memory: " + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in memory.items()))
         for error, count in bare.errors.most_common(3):
@@ -652,6 +675,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=int(os.environ.get("USERS") or 100))
     parser.add_argument("--turns", type=int, default=int(os.environ.get("TURNS") or 20))
+    parser.add_argument("--rate", type=float, default=float(os.environ.get("RATE") or 0),
+                        help="turns/s the people offer in all (0: each writes again as soon as asked)")
     parser.add_argument("--stack", type=parse_stacks, default=os.environ.get("STACK") or "sqlite",
                         help=f"comma-separated: {', '.join(STACKS)}; or all")
     parser.add_argument("--limiter", choices=("default", "lifted"), default=os.environ.get("LIMITER") or "lifted")
