@@ -28,6 +28,7 @@ from bot.parsing.numbers import parse_count, parse_phone
 from bot.parsing.options import match_level, match_option, match_title
 from bot.parsing.places import match_municipality
 from bot.parsing.residence import RESIDENCE_STATUS_CODES, parse_residence_status
+from bot.parsing.slots import question_of
 from bot.parsing.spoken import parse_spoken_languages
 from bot.parsing.understanding import Reading, answer_models
 
@@ -117,7 +118,7 @@ def answers_directly(slot: str, text: str, language: str, today: datetime.date, 
             return parse_partial_date(text, today) is not None
         except AnswerError:
             return True  # a date, if an impossible one: the question's own message explains
-    if _read(_classifier_for(slot, status), text).sure:
+    if _read(question_of(slot, status), text).sure:
         return True
     response = f"ask_{slot}"
     if response not in known_responses():
@@ -133,7 +134,7 @@ def is_request(answer: Answer, slot: str, language: str, today: datetime.date, s
     a request the person may not have meant (a greeting, a correction naming no other field), the
     question's classifier finds no answer plausible."""
     return contested(answer, slot, language, today, status, repeated) and not (
-        answer.yields_to_answer(slot, SLOT_FIELD.get(slot)) and _read(_classifier_for(slot, status), answer.text).plausible)
+        answer.yields_to_answer(slot, SLOT_FIELD.get(slot)) and _read(question_of(slot, status), answer.text).plausible)
 
 
 def contested(answer: Answer, slot: str, language: str, today: datetime.date, status: Any = None,
@@ -141,13 +142,6 @@ def contested(answer: Answer, slot: str, language: str, today: datetime.date, st
     """Whether the intent model reads the message as a request and the text does not answer
     the question directly: if it is taken as an answer, that answer is to be confirmed."""
     return answer.interrupts(slot, repeated) and not answers_directly(slot, answer.text, language, today, status)
-
-
-def _classifier_for(slot: str, status: Any) -> str:
-    """The classifier of a slot's question (the kind of residence depends on the status)."""
-    if slot == "residence_kind":
-        return "residence_kind_duldung" if status == "duldung" else "residence_kind_permit"
-    return slot
 
 
 def _read(question: str, text: str) -> Reading:
@@ -351,7 +345,7 @@ def residence_status(answer: Answer, context: Context) -> Parsed:
     parsed = _classifier_then_rules("residence_status", answer, parse_residence_status)
     if parsed.value in ("duldung", "ae_sonstige"):
         # The kind may be in the same words ("آوسبیلدونگس دولدونگ", a Duldung for training).
-        kind = _read(_classifier_for("residence_kind", parsed.value), answer.text)
+        kind = _read(question_of("residence_kind", parsed.value), answer.text)
         if kind.sure and kind.value not in (UNKNOWN, parsed.value):
             return Parsed(kind.value, confirm=parsed.confirm)
     return parsed
@@ -359,7 +353,7 @@ def residence_status(answer: Answer, context: Context) -> Parsed:
 
 def residence_kind(answer: Answer, context: Context) -> Parsed:
     """Refines a Duldung or Aufenthaltserlaubnis; "I don't know" keeps the general code."""
-    question = _classifier_for("residence_kind", context.slots.get("residence_status"))
+    question = question_of("residence_kind", context.slots.get("residence_status"))
     response = f"ask_{question}"
     pressed = _button_value(answer, "residence_kind")
     confirm = False

@@ -28,6 +28,7 @@ from actions.questions import Context, Parsed, is_request
 from bot.config import PROJECT_ROOT, load_settings
 from bot.deployment import load_deployment
 from bot.i18n import SUPPORTED_LANGUAGES
+from bot.parsing.slots import question_of
 from bot.rasa_model import model_path, rasa_environment, train_model
 from bot.safety import MODEL, detect_crisis
 
@@ -213,9 +214,9 @@ def reason(result: str, detail: str, case: Case, parse: dict) -> str | None:
     request (with the intent), the error message's code, a wrong proposal; or stored wrongly, by
     which reader (the question's classifier sure of it, the intent model's yes/no, or the rules)."""
     if result == "stored_wrongly":
-        from actions.questions import _classifier_for, _read
+        from actions.questions import _read
 
-        reading = _read(_classifier_for(case.question, case.slots.get("residence_status")), case.text)
+        reading = _read(question_of(case.question, case.slots.get("residence_status")), case.text)
         if reading.sure and reading.value == detail:
             return "stored wrongly: classifier"
         intent = (parse.get("intent") or {}).get("name")

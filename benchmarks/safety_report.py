@@ -42,11 +42,12 @@ def rate(part: int, whole: int) -> str:
     return f"{part / whole:6.3f}" if whole else "     –"
 
 
-def cross_validate(candidates: list[dict[str, float]]) -> None:
+def cross_validate(candidates: list[dict[str, float]]) -> tuple[list[str], list[float]]:
     """The classifier's recall and false positives on its own training data, five-fold, per source
     of negatives (look-alikes, ordinary intake answers, the bulk of intents and answers): how
     CRISIS_PROBABILITY and the source weights were chosen, without looking at the held-out sets.
-    Each candidate weighting is fitted on the same folds and the same n-gram features."""
+    Each candidate weighting is fitted on the same folds and the same n-gram features. Returns
+    the examples' normalised texts and the first candidate's out-of-fold crisis probabilities."""
     import numpy
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold
@@ -90,6 +91,7 @@ def cross_validate(candidates: list[dict[str, float]]) -> None:
                   f"{flagged[sources == ORDINARY].mean() if (sources == ORDINARY).any() else 0:11.4f} "
                   f"{flagged[sources == ANSWERS].mean():10.4f} "
                   f"{flagged[sources == BULK].mean():8.4f} {flagged[~positive].mean():7.4f}")
+    return examples.texts, crisis[0].tolist()
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -117,9 +119,16 @@ def main() -> int:
     parser.add_argument("--summary", action="store_true",
                         help="the tables and the time only: no held-out text is printed (misses and false positives "
                              "are counted per language), so the sets stay blind to whoever tunes the detection")
+    parser.add_argument("--gate", action="store_true",
+                        help="also: what a gate on classifier-only signals (benchmarks/crisis_gate.py) costs in recall "
+                             "at the worst-case question and spares ordinary answers, per setting (counts only)")
     args = parser.parse_args()
     if args.cross_validate or args.cross_validate_only:
-        cross_validate(args.weights or [parse_weights("")])
+        texts, probabilities = cross_validate(args.weights or [parse_weights("")])
+        if args.gate:
+            from benchmarks.crisis_gate import gate_cross_validated
+
+            gate_cross_validated(texts, probabilities)
         if args.cross_validate_only:
             return 0
     if args.lexicon_only:
@@ -199,6 +208,10 @@ def main() -> int:
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
     print(f"\ntime per message over {len(timings)} messages (one core): mean {statistics.mean(timings) * 1e3:.3f} ms, "
           f"p99 {p99 * 1e3:.3f} ms")
+    if args.gate:
+        from benchmarks.crisis_gate import gate_report
+
+        gate_report()
     return 0
 
 
