@@ -123,7 +123,8 @@ def test_a_forged_button_value_is_asked_again_not_a_crash(harness: Harness) -> N
     replies = reach_first_name_question(user)
     # A payload stored for this chat (as if offered) whose value no question offers.
     forged = '/inform{"slot": "school_years", "value": "abc"}'
-    remember_payloads(Database(harness.settings.app_database_url), f"telegram:{user.user_id}", [forged])
+    with Database(harness.settings.app_database_url).session() as session:
+        remember_payloads(session, f"telegram:{user.user_id}", [forged])
     replies = user.press_data(replies[-1], callback_id(f"telegram:{user.user_id}", forged))
     assert "Please press one of the buttons" in texts(replies)
     assert "What is your first name?" in texts(replies)

@@ -154,7 +154,7 @@ def test_a_chat_s_next_messages_follow_its_turn_without_waiting_for_a_poll(setti
     process = recorder.process
 
     async def arriving_during_the_turn(update: Update) -> None:
-        if update.effective_message.text == "a2":  # type: ignore[union-attr]
+        if update.effective_message.text == "a2":
             await inbound.accept(message(3, ALICE, "a3"))
         await process(update)
 
