@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Case, Conversation, Database, Intake, Reminder
@@ -50,6 +50,12 @@ def _in_intake(session: Session, conversation_id: str) -> bool:
         return False
     return not session.scalar(select(exists().where(Case.conversation_id == conversation_id,
                                                     Case.state.in_(OPEN_STATES))))
+
+
+def _still_claimed(reminder_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The claimed row, unless the person's message replaced it meanwhile. A fresh row is never
+    claimed (it is not due for hours); SQLite may give it the replaced row's id."""
+    return Reminder.id == reminder_id, Reminder.sent_at.is_(None), Reminder.claimed_until.is_not(None)
 
 
 class ReminderStore:
@@ -117,13 +123,12 @@ class ReminderStore:
     def later(self, reminder_id: int, due_at: datetime.datetime) -> None:
         """Not now (the night, Rasa down): due again at `due_at`, and let go."""
         with self.database.session() as session:
-            session.execute(update(Reminder).where(Reminder.id == reminder_id, Reminder.sent_at.is_(None))
-                            .values(due_at=due_at, claimed_until=None))
+            session.execute(update(Reminder).where(*_still_claimed(reminder_id)).values(due_at=due_at, claimed_until=None))
 
     def drop(self, reminder_id: int) -> None:
         """Not needed any more (the intake was completed, a case opened, the person stopped)."""
         with self.database.session() as session:
-            session.execute(delete(Reminder).where(Reminder.id == reminder_id, Reminder.sent_at.is_(None)))
+            session.execute(delete(Reminder).where(*_still_claimed(reminder_id)))
 
     def send(self, due: Due, reply: Reply, now: datetime.datetime) -> bool:
         """Mark the reminder sent and queue it for the sender, in one transaction; False (nothing
@@ -132,8 +137,7 @@ class ReminderStore:
         assert chat_id is not None
         with self.database.session() as session:
             marked = rows_affected(session.execute(
-                update(Reminder).where(Reminder.id == due.id, Reminder.sent_at.is_(None))
-                .values(sent_at=now, claimed_until=None)))
+                update(Reminder).where(*_still_claimed(due.id)).values(sent_at=now, claimed_until=None)))
             if marked:
                 queue_replies(session, chat_id, due.conversation_id, [reply], reply_to=None)
         return bool(marked)

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.db import Case, Conversation, Database, Intake, OutboxMessage, Reminder, migrate
 from bot.db.last_seen import LastSeen
 from bot.deployment import load_deployment
-from bot.rasa_client import RasaClient
+from bot.rasa_client import RasaClient, Reply
 from bot.reminders.clock import Clock, daytime
 from bot.reminders.loop import CHOICES, Reminding
 from bot.reminders.store import CLAIM_SECONDS, ReminderStore
@@ -209,3 +209,26 @@ def test_two_gateways_and_a_restart_send_it_once(store: ReminderStore, database:
     assert rounds(restarted, clock, WROTE + datetime.timedelta(hours=72, seconds=1), claim_runs_out,
                   claim_runs_out + datetime.timedelta(hours=1)) == [0, 1, 0]
     assert len(queued(database)) == 2
+
+
+
+def test_each_message_moves_the_waiting_reminders_and_one_being_sent_is_replaced(
+        store: ReminderStore, database: Database, rasa: FakeRasa) -> None:
+    store.person_wrote(PERSON, WROTE)
+    later = WROTE + datetime.timedelta(hours=5)
+    store.person_wrote(PERSON, later)  # the usual turn: both reminders move, none is added
+    with database.session() as session:
+        rows = session.execute(select(Reminder.number, Reminder.due_at).order_by(Reminder.number)).all()
+    assert [(number, due_at if due_at.tzinfo else due_at.replace(tzinfo=datetime.UTC)) for number, due_at in rows] == [
+        (1, later + datetime.timedelta(hours=24)), (2, later + datetime.timedelta(hours=72))]
+    clock = Frozen(later)
+    assert rounds(reminding(store, rasa, clock), clock, WROTE + datetime.timedelta(hours=24),
+                  later + datetime.timedelta(hours=24)) == [0, 1]
+    # A round has claimed the last reminder when the person writes: it finds its row gone.
+    due_at = later + datetime.timedelta(hours=72)
+    (reminder_id,) = store.due(due_at)
+    due = store.claim(reminder_id, due_at)
+    assert due is not None
+    store.person_wrote(PERSON, due_at)
+    assert not store.send(due, Reply(text="Erinnerung"), due_at)
+    assert len(queued(database)) == 1
