@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, case, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Case, Conversation, Database, Intake, Reminder
@@ -74,12 +74,26 @@ class ReminderStore:
                 session.execute(update(Reminder).where(
                     Reminder.conversation_id == conversation_id, Reminder.sent_at.is_not(None),
                     Reminder.resumed_at.is_(None)).values(resumed_at=now))
+            in_intake = not stopped and _in_intake(session, conversation_id)
+            if in_intake and self._moved(session, conversation_id, now):
+                return
             session.execute(delete(Reminder).where(Reminder.conversation_id == conversation_id,
                                                    Reminder.sent_at.is_(None)))
-            if not stopped and _in_intake(session, conversation_id):
+            if in_intake:
                 session.add_all(Reminder(conversation_id=conversation_id, number=number,
                                          due_at=now + datetime.timedelta(hours=hours))
                                 for number, hours in enumerate(self.after_hours, start=1))
+
+    def _moved(self, session: Session, conversation_id: str, now: datetime.datetime) -> bool:
+        """Every reminder rescheduled from now, in one UPDATE, when all of them are still waiting
+        and none is claimed by a reminder round (that one must find its row gone): the usual case
+        on every turn of an intake, which deleting and adding them again made several times dearer."""
+        due = {number: now + datetime.timedelta(hours=hours) for number, hours in enumerate(self.after_hours, start=1)}
+        moved = rows_affected(session.execute(
+            update(Reminder).where(Reminder.conversation_id == conversation_id, Reminder.sent_at.is_(None),
+                                   or_(Reminder.claimed_until.is_(None), Reminder.claimed_until <= now))
+            .values(due_at=case(due, value=Reminder.number, else_=Reminder.due_at))))
+        return moved == len(due)
 
     def stop(self, conversation_id: str, now: datetime.datetime) -> None:
         """/stop: no reminder now or later (the person's conversation row carries it)."""
