@@ -35,6 +35,13 @@ def _names_by_text(language: str) -> dict[str, str]:
             if not placeholder_names(message.text)}
 
 
+def index_prompts(languages: Iterable[str]) -> None:
+    """Build the text → message index of each language now (a fraction of a second), not in
+    the first turns that need it."""
+    for language in languages:
+        _names_by_text(language)
+
+
 def prompt_name(language: str, text: str) -> str | None:
     """The catalog message shown as `text` in `language`; None for a text with the person's
     values filled in (or none of ours), which has no recording and is never cached."""

@@ -25,6 +25,7 @@ from telegram.ext import (
 
 from bot.audio import Speaker
 from bot.audio.listening import LISTEN_DATA_PREFIX, choice_titles, listened_language, said, with_listen_button
+from bot.audio.prompts import index_prompts
 from bot.audio.synthesis import SynthesisFailed
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversations, Person
@@ -306,6 +307,11 @@ class Gateway:
         await self._send(update, context, [notice])
 
 
+def prepare_in_background() -> None:
+    compile_lexicons()
+    index_prompts(SUPPORTED_LANGUAGES)
+
+
 async def escalate_crisis_alerts(crisis: CrisisResponse, stop: asyncio.Event) -> None:
     """A person who got help but did not answer the offer of a person: the team is alerted anyway."""
     while not stop.is_set():
@@ -321,9 +327,9 @@ async def run_gateway(settings: Settings, stop: asyncio.Event) -> None:
     """Run until `stop` is set: long polling, or a webhook when a public URL is configured."""
     gateway = Gateway(settings)
     await asyncio.to_thread(warm_up_crisis_detection)  # the first person in danger must not wait for it
-    # The rest of the lexicons' patterns while the gateway already serves: else the first messages
-    # in each script pay for them, a turn at a time.
-    lexicons = asyncio.create_task(asyncio.to_thread(compile_lexicons))
+    # The rest of the lexicons' patterns and the index of the texts that can be heard, while the
+    # gateway already serves: else the first messages in each script and language pay for them.
+    lexicons = asyncio.create_task(asyncio.to_thread(prepare_in_background))
     application = gateway.build_application()
     async with application:
         await application.start()
