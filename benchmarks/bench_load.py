@@ -458,29 +458,31 @@ async def _bench_ours(users: int, turns: int, rate: float, lifted: bool, profile
         settings = e2e_settings(Path(tmp), telegram, log_level="WARNING", **overrides, **stack_overrides)
         migrate(settings.app_database_url)
         harness = Harness(settings, telegram)
-        started = time.monotonic()
-        await asyncio.to_thread(harness.start)
-        print(f"  stack up in {time.monotonic() - started:.0f} s; {limiter}; "
-              f"Rasa {'plain' if os.environ.get('LOTSE_RASA_PLAIN') else 'through nlu_data/launcher'}", flush=True)
-        pids = {service.name: service.process.pid for service in harness.stack.services}
-        pids.update(engines)
-        pids["bench (fake Bot API, people)"] = os.getpid()
-        # Warm-up: one person's first turns load the model's lazy parts; not counted.
-        warm = LoadRun(LoadUser(telegram, 8_000_000, "en", Figures()), "en", "Sam")
-        await warm.run(3)
-        profilers = [start_profiler(pids[name], profile, f"ours-{name}") for name in ("rasa", "gateway")]  # the first Rasa
-        cpu = measured(pids)
-        figures.started = time.monotonic()
-        await asyncio.gather(*(one_person(telegram, figures, index, turns, users, rate) for index in range(users)))
-        figures.ended = time.monotonic()
-        print("  CPU during the load: " + cpu_line(cpu, pids, figures.ended - figures.started, figures.turns))
-        for profiler in profilers:
-            stop_profiler(profiler)
-        await asyncio.sleep(1.0)  # stragglers: replies after a person's last turn
-        memory = {name: peak_rss_mib(pid) for name, pid in pids.items() if pid != os.getpid()}
-        if after_load is not None:
-            print("  " + await asyncio.to_thread(after_load))
-        await asyncio.to_thread(harness.stack.stop)
+        try:
+            started = time.monotonic()
+            await asyncio.to_thread(harness.start)
+            print(f"  stack up in {time.monotonic() - started:.0f} s; {limiter}; "
+                  f"Rasa {'plain' if os.environ.get('LOTSE_RASA_PLAIN') else 'through nlu_data/launcher'}", flush=True)
+            pids = {service.name: service.process.pid for service in harness.stack.services}
+            pids.update(engines)
+            pids["bench (fake Bot API, people)"] = os.getpid()
+            # Warm-up: one person's first turns load the model's lazy parts; not counted.
+            warm = LoadRun(LoadUser(telegram, 8_000_000, "en", Figures()), "en", "Sam")
+            await warm.run(3)
+            profilers = [start_profiler(pids[name], profile, f"ours-{name}") for name in ("rasa", "gateway")]  # the first Rasa
+            cpu = measured(pids)
+            figures.started = time.monotonic()
+            await asyncio.gather(*(one_person(telegram, figures, index, turns, users, rate) for index in range(users)))
+            figures.ended = time.monotonic()
+            print("  CPU during the load: " + cpu_line(cpu, pids, figures.ended - figures.started, figures.turns))
+            for profiler in profilers:
+                stop_profiler(profiler)
+            await asyncio.sleep(1.0)  # stragglers: replies after a person's last turn
+            memory = {name: peak_rss_mib(pid) for name, pid in pids.items() if pid != os.getpid()}
+            if after_load is not None:
+                print("  " + await asyncio.to_thread(after_load))
+        finally:  # a stack that failed to start must not stay behind, running
+            await asyncio.to_thread(harness.stack.stop)
     telegram._server.should_exit = True
     await server
     return figures, memory, limiter
