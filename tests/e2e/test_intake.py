@@ -144,6 +144,18 @@ def test_bad_input_is_explained_and_asked_again(harness: Harness) -> None:
     assert intake["status"] == "started"
 
 
+def test_a_message_sent_again_word_for_word_is_taken_as_the_answer(harness: Harness) -> None:
+    """"hello" at a question is a greeting; the same words again are the person insisting: read
+    as the answer (here no date, so its error). The action server learns of the message before
+    from the events Rasa sends it (nlu_data/launcher.py sends only the recent ones)."""
+    user = harness.user(language_code="en")
+    reach_birth_date_question(user)
+    replies = user.say("hello")
+    assert "Hello!" in texts(replies) and "could not read this date" not in texts(replies)
+    replies = user.say("hello")
+    assert "could not read this date" in texts(replies)
+
+
 def test_language_switch_keeps_answers_and_question(harness: Harness) -> None:
     user = harness.user(language_code="en")
     reach_birth_date_question(user)
