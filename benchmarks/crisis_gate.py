@@ -14,32 +14,18 @@ has the figures and why it did not land. Counts only: no held-out text is ever p
 from __future__ import annotations
 
 import statistics
-import sys
-import zlib
 from dataclasses import dataclass
 
 import yaml
 
 from benchmarks.safety_report import HELDOUT_DIR, nlu_messages, rate
 from bot.i18n import SUPPORTED_LANGUAGES
-from bot.parsing.understanding import (
-    ACCEPT,
-    CRISIS,
-    OTHER,
-    QUESTIONS,
-    AnswerModels,
-    Reading,
-    answer_models,
-    crisis_examples,
-    load_examples,
-    train_models,
-)
+from bot.parsing.understanding import ACCEPT, QUESTIONS, Reading, answer_models
 from bot.safety import MODEL, detect_crisis, normalize
 from bot.safety.classifier import crisis_classifier
 
 # "I don't know" says nothing of what else the message says: it never outweighs a signal.
 NO_ANSWER = frozenset({"unknown", "unsure"})
-NOT_ANSWERS = (OTHER, CRISIS)  # the answer classifiers' labels that are no answer (Reading.value None)
 
 
 @dataclass(frozen=True)
@@ -57,7 +43,7 @@ class Gate:
 
 # Cross-validation's choice: the setting with no crisis example let through at any question that
 # spares the most ordinary answers, every question alike (the held-out sets then checked it once).
-PROPOSED = Gate(frozenset(QUESTIONS), crisis_ceiling=0.7, answer_floor=0.9)
+PROPOSED = Gate(frozenset(QUESTIONS), crisis_ceiling=0.7, answer_floor=0.98)
 
 
 def candidate_gates() -> list[Gate]:
@@ -168,12 +154,13 @@ def gate_report() -> None:
               f"{sum(c[3] for c in per_language)} · {sum(c[6] for c in per_language)}")
 
 
-def readings_of(texts: list[str], questions: list[str], models: AnswerModels | None = None) -> dict[str, list[Reading]]:
-    """The answer classifiers' readings (default: the fitted ones), many texts at once:
-    AnswerModels.read, batched (a unit of work per text and question would take minutes here)."""
+def readings_of(texts: list[str], questions: list[str]) -> dict[str, list[Reading]]:
+    """The answer classifiers' readings, many texts at once: AnswerModels.read, batched (a
+    unit of work per text and question would take minutes here)."""
     from bot.parsing.text import fold
+    from bot.parsing.understanding import OTHER, answer_models
 
-    models = models or answer_models()
+    models = answer_models()
     folded = [fold(text) for text in texts]
     features = models.features.transform(folded)
     readings: dict[str, list[Reading]] = {}
@@ -182,29 +169,8 @@ def readings_of(texts: list[str], questions: list[str], models: AnswerModels | N
         best = probabilities.argmax(axis=1)
         classes = models.heads[question].classes_
         readings[question] = [
-            Reading(None, 0.0) if not text else Reading(None if classes[b] in NOT_ANSWERS else str(classes[b]), float(row[b]))
+            Reading(None, 0.0) if not text else Reading(None if classes[b] == OTHER else str(classes[b]), float(row[b]))
             for text, row, b in zip(folded, probabilities, best, strict=True)]
-    return readings
-
-
-def crisis_readings_out_of_fold(texts: list[str], questions: list[str], folds: int = 3) -> dict[str, list[Reading]]:
-    """The readings of crisis examples, each by answer models trained without its fold of the crisis
-    examples (which they learn as CRISIS): what they make of a crisis message they never saw. Folds
-    by the folded text, so that a duplicate is never on both sides."""
-    from bot.parsing.text import fold
-
-    def fold_of(text: str) -> int:
-        return zlib.crc32(fold(text).encode()) % folds
-
-    readings: dict[str, list[Reading]] = {question: [Reading(None, 0.0)] * len(texts) for question in questions}
-    for k in range(folds):
-        rows = [row for row, text in enumerate(texts) if fold_of(text) == k]
-        training = [text for text in crisis_examples() if fold_of(text) != k]
-        models = train_models({question: load_examples(question, training) for question in QUESTIONS})
-        for question, read in readings_of([texts[row] for row in rows], questions, models).items():
-            for row, reading in zip(rows, read, strict=True):
-                readings[question][row] = reading
-        print(f"answer models without crisis fold {k + 1}/{folds} done", file=sys.stderr)
     return readings
 
 
@@ -217,6 +183,7 @@ def gate_cross_validated(texts: list[str], probabilities: list[float]) -> None:
     Choosing the gate here keeps the held-out sets for the one check at the end. `texts`: the
     examples' normalised texts, to hold the order to load_examples'."""
     from bot.parsing.slots import question_of
+    from bot.parsing.understanding import QUESTIONS
     from bot.safety import MIN_LETTERS_FOR_MODEL, lexicon_signal, normalize
     from bot.safety.classifier import CRISIS_PROBABILITY, crisis_files, ordinary_answers, ordinary_files
 
@@ -257,8 +224,7 @@ def gate_cross_validated(texts: list[str], probabilities: list[float]) -> None:
     flagged_crises = [i for i, text in enumerate(crises) if model_only("crisis", i, text)]
     flagged_looks = [i for i, text in enumerate(lookalikes) if model_only("lookalike", i, text)]
     taken = {i: by_model for i, (_, text) in enumerate(ordinary) if (by_model := model_only("ordinary", i, text)) is not None}
-    # The answer classifiers learn the crisis examples as CRISIS: read each by models that did not.
-    crisis_readings = crisis_readings_out_of_fold([crises[i] for i in flagged_crises], every)
+    crisis_readings = readings_of([crises[i] for i in flagged_crises], every)
     look_readings = readings_of([lookalikes[i] for i in flagged_looks], every)
     gated_answers = [i for i, by_model in taken.items() if by_model and ordinary[i][0] in QUESTIONS]
     answer_readings = {i: readings_of([ordinary[i][1]], [ordinary[i][0]])[ordinary[i][0]][0] for i in gated_answers}

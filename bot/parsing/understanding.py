@@ -7,9 +7,7 @@ words of the folded text learns from:
 - our own examples, per language and value (bot/parsing/training/<lang>.yml),
 - every button title of the question in every language (people type them out),
 - the intent model's yes/no/"I don't know" examples for the answers they stand for,
-- the intent model's requests (greetings, "help", "go back" …) as "not an answer" (OTHER),
-- the crisis detection's crisis examples (bot/safety/training/) as CRISIS, never an answer: a
-  message about a child in danger is no sure "yes" to "do you need childcare?" (decision 7).
+- the intent model's requests (greetings, "help", "go back" …) as "not an answer" (OTHER).
 None of it is in the held-out answers (tests/answers/), which were written separately and blind.
 
 The probability decides what happens (decision 13): from ACCEPT the value is stored, from
@@ -42,12 +40,11 @@ TRAINING_DIR = Path(__file__).with_name("training")
 NLU_DIR = PROJECT_ROOT / "nlu_data" / "data" / "nlu"
 LOCALES_DIR = PROJECT_ROOT / "locales"
 OTHER = "__other__"
-CRISIS = "__crisis__"  # a message of danger; read, like OTHER, as no answer (Reading.value None)
 # Chosen by five-fold cross-validation of the training examples, never on the held-out answers
 # (`make answers-report ARGS=--cross-validate`); see decision 13.
 ACCEPT = 0.9
 PROPOSE = 0.4
-MODEL_VERSION = "2"  # bump when features or model change, so cached models are retrained
+MODEL_VERSION = "1"  # bump when features or model change, so cached models are retrained
 
 # The question (training key) → the response whose buttons are its choices.
 QUESTIONS: dict[str, str | None] = {
@@ -124,25 +121,7 @@ def _territory_names() -> dict[str, list[str]]:
     return names
 
 
-def crisis_files() -> list[Path]:
-    from bot.safety.classifier import crisis_files  # bot.safety imports this module: here, not at the top
-
-    return crisis_files()
-
-
-@lru_cache(maxsize=1)
-def crisis_examples() -> list[str]:
-    """The crisis detection's examples of danger, every kind and language (not its look-alikes)."""
-    texts: list[str] = []
-    for path in crisis_files():
-        for messages in ((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("crisis") or {}).values():
-            texts += [str(text) for text in messages or ()]
-    return texts
-
-
-def load_examples(question: str, crises: list[str] | None = None) -> Examples:
-    """The question's examples; `crises`: the crisis examples to learn as CRISIS (default all of
-    them; cross-validation leaves some out)."""
+def load_examples(question: str) -> Examples:
     examples = Examples()
     nlu = _nlu_examples()
     written = written_examples().get(question, {})
@@ -167,7 +146,6 @@ def load_examples(question: str, crises: list[str] | None = None) -> Examples:
     if question not in YES_NO and (unknown := "unknown" if "unknown" in values else "unsure" if "unsure" in values else None):
         examples.add(nlu.get("dont_know", []), unknown)
     examples.add([text for intent in _REQUESTS for text in nlu.get(intent, [])], OTHER)
-    examples.add(crisis_examples() if crises is None else crises, CRISIS)
     return examples
 
 
@@ -186,7 +164,7 @@ def build_head() -> LogisticRegression:
 
 def training_files() -> list[Path]:
     return [*sorted(TRAINING_DIR.glob("*.yml")), *sorted(NLU_DIR.glob("*.yml")), *response_files(),
-            *sorted(LOCALES_DIR.glob("*/LC_MESSAGES/*.po")), *crisis_files()]
+            *sorted(LOCALES_DIR.glob("*/LC_MESSAGES/*.po"))]
 
 
 def fingerprint() -> str:
@@ -231,7 +209,7 @@ class AnswerModels:
         probabilities = head.predict_proba(self.features.transform([folded]))[0]
         best = int(numpy.argmax(probabilities))
         value = str(head.classes_[best])
-        return Reading(None if value in (OTHER, CRISIS) else value, float(probabilities[best]))
+        return Reading(None if value == OTHER else value, float(probabilities[best]))
 
 
 def train_models(examples: dict[str, Examples] | None = None) -> AnswerModels:
