@@ -32,24 +32,26 @@ class Due:
     number: int
 
 
-def _stopped(session: Session, conversation_id: str) -> bool:
-    return session.scalar(select(Conversation.reminders_stopped_at).where(Conversation.id == conversation_id)) is not None
+def _standing(session: Session, conversation_id: str) -> tuple[bool, bool]:
+    """(stopped, in the intake): whether the person stopped the reminders, and whether they are
+    in the middle of an intake they consented to, with no open case. One query of scalar
+    subqueries (one row even where a row is missing): it runs on every turn."""
+    stopped = select(Conversation.reminders_stopped_at).where(Conversation.id == conversation_id).scalar_subquery()
+    status = select(Intake.status).where(Intake.conversation_id == conversation_id).scalar_subquery()
+    consent = select(Intake.consent).where(Intake.conversation_id == conversation_id).scalar_subquery()
+    open_case = exists().where(Case.conversation_id == conversation_id, Case.state.in_(OPEN_STATES))
+    is_stopped, intake_status, intake_consent, has_open_case = session.execute(
+        select(stopped.is_not(None), status, consent, open_case)).one()
+    in_intake = (intake_status == "started" and (intake_consent or {}).get("processing") is True
+                 and not has_open_case)
+    return bool(is_stopped), in_intake
 
 
 def _waiting(session: Session, conversation_id: str) -> bool:
     """Whether the person is in the middle of an intake they consented to, with no open case
     and reminders not stopped: the facts the application database knows (Rasa knows the rest)."""
-    return not _stopped(session, conversation_id) and _in_intake(session, conversation_id)
-
-
-def _in_intake(session: Session, conversation_id: str) -> bool:
-    """Whether the person is in the middle of an intake they consented to, with no open case."""
-    intake = session.execute(select(Intake.status, Intake.consent)
-                             .where(Intake.conversation_id == conversation_id)).first()
-    if intake is None or intake.status != "started" or (intake.consent or {}).get("processing") is not True:
-        return False
-    return not session.scalar(select(exists().where(Case.conversation_id == conversation_id,
-                                                    Case.state.in_(OPEN_STATES))))
+    stopped, in_intake = _standing(session, conversation_id)
+    return in_intake and not stopped
 
 
 def _still_claimed(reminder_id: int) -> tuple[ColumnElement[bool], ...]:
@@ -69,12 +71,12 @@ class ReminderStore:
         if not self.after_hours or telegram_chat_of(conversation_id) is None:
             return  # only Telegram can reach a person who is not writing
         with self.database.session() as session:
-            stopped = _stopped(session, conversation_id)
+            stopped, in_intake = _standing(session, conversation_id)
             if not stopped:  # stopping is no resuming
                 session.execute(update(Reminder).where(
                     Reminder.conversation_id == conversation_id, Reminder.sent_at.is_not(None),
                     Reminder.resumed_at.is_(None)).values(resumed_at=now))
-            in_intake = not stopped and _in_intake(session, conversation_id)
+            in_intake = in_intake and not stopped
             if in_intake and self._moved(session, conversation_id, now):
                 return
             session.execute(delete(Reminder).where(Reminder.conversation_id == conversation_id,
