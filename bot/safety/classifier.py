@@ -11,8 +11,9 @@ in all 13 languages; ordinary intake answers per question (training/ordinary/). 
 is weighted by its source (SOURCE_WEIGHTS). None of it is in the held-out sets
 (tests/safety/heldout/, tests/answers/), which were written separately and blind.
 
-Training takes about 2.5 minutes (see build_model); the fitted model is cached in models/ by a fingerprint of its inputs,
-like the Rasa model, and loaded once per process. No weights come from anywhere else.
+Training takes about 2.5 minutes (see build_model); the fitted model is cached in models/ by a
+fingerprint of its inputs, like the Rasa model, and loaded once per process. No weights come
+from anywhere else.
 """
 from __future__ import annotations
 
