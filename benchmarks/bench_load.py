@@ -91,6 +91,7 @@ class Figures:
     errors: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     started: float = 0.0
     ended: float = 0.0
+    pushed: list[tuple[int, float]] = dataclasses.field(default_factory=list)  # (person, when a turn began)
 
     def row(self, name: str) -> str:
         times = sorted(self.first_reply)
@@ -105,6 +106,22 @@ class Figures:
     @property
     def rate(self) -> float:
         return self.turns / max(self.ended - self.started, 1e-9)
+
+    def steady(self) -> tuple[float, float] | None:
+        """Turns begun per second while everyone was writing (after the last person's first turn,
+        before the first person's last), and how long that was. The whole run's turns/s counts
+        the start, spread over a while, and the end: paced, it stays below the rate offered even
+        for a stack that keeps up."""
+        by_person: dict[int, list[float]] = {}
+        for person, moment in self.pushed:
+            by_person.setdefault(person, []).append(moment)
+        if len(by_person) < 2:
+            return None
+        start = max(min(moments) for moments in by_person.values())
+        end = min(max(moments) for moments in by_person.values())
+        if end - start < 1.0:
+            return None
+        return sum(start <= moment < end for _, moment in self.pushed) / (end - start), end - start
 
 
 # --- stacks -------------------------------------------------------------------------------------------
@@ -332,6 +349,7 @@ class LoadUser:
         if self.pace and (wait := self.next_turn_at - time.monotonic()) > 0:
             await asyncio.sleep(wait)
         pushed = time.monotonic()
+        self.figures.pushed.append((self.user_id, pushed))
         self.next_turn_at = pushed + self.pace * random.uniform(0.5, 1.5)
         self.telegram.push_update(update)
         if not await self._next_message(seen, LOST_AFTER):
@@ -576,6 +594,7 @@ async def bare_person(client: httpx.AsyncClient, figures: Figures, index: int, t
         if pace and (wait := next_turn_at - time.monotonic()) > 0:
             await asyncio.sleep(wait)
         sent = time.monotonic()
+        figures.pushed.append((index, sent))
         next_turn_at = sent + pace * random.uniform(0.5, 1.5)
         try:
             response = await client.post("/webhooks/rest/webhook", json={
@@ -666,6 +685,9 @@ async def main_async(args: argparse.Namespace) -> None:
     print(HEADER)
     for name, figures in rows:
         print(figures.row(name))
+    for name, figures in rows:
+        if (steady := figures.steady()) is not None:
+            print(f"{name}: {steady[0]:.1f} turns/s while all {args.users} people were writing ({steady[1]:.0f} s)")
     for line in scaling_lines(stacks):
         print(line)
     bare_rate = next((figures.rate for name, figures in rows if name == "bare Rasa"), 0.0)
