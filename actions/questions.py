@@ -24,6 +24,7 @@ from bot.parsing.choices import parse_language
 from bot.parsing.countries import STATELESS, country_codes, guess_nationality, parse_nationality
 from bot.parsing.dates import parse_birth_date, parse_partial_date
 from bot.parsing.names import parse_first_name
+from bot.parsing.negation import denies
 from bot.parsing.numbers import parse_count, parse_phone
 from bot.parsing.options import match_level, match_option, match_title
 from bot.parsing.places import match_municipality
@@ -321,7 +322,7 @@ def nationality(answer: Answer, context: Context) -> Parsed:
     if pressed in country_codes() or pressed == STATELESS:
         return Parsed(pressed)
     try:
-        return _classifier_then_rules("nationality", answer, parse_nationality)
+        return _unless_denied(_classifier_then_rules("nationality", answer, parse_nationality), answer, context)
     except AnswerError:
         # An inflected name no list holds ("из Казахстана"): proposed, never stored.
         if guessed := guess_nationality(answer.text):
@@ -342,12 +343,20 @@ def residence_status(answer: Answer, context: Context) -> Parsed:
     pressed = _button_value(answer, "residence_status")
     if pressed in RESIDENCE_STATUS_CODES:
         return Parsed(pressed)
-    parsed = _classifier_then_rules("residence_status", answer, parse_residence_status)
+    parsed = _unless_denied(_classifier_then_rules("residence_status", answer, parse_residence_status), answer, context)
     if parsed.value in ("duldung", "ae_sonstige"):
         # The kind may be in the same words ("آوسبیلدونگس دولدونگ", a Duldung for training).
         kind = _read(question_of("residence_kind", parsed.value), answer.text)
         if kind.sure and kind.value not in (UNKNOWN, parsed.value):
             return Parsed(kind.value, confirm=parsed.confirm)
+    return parsed
+
+
+def _unless_denied(parsed: Parsed, answer: Answer, context: Context) -> Parsed:
+    """A status or a nationality named in a sentence with a negation ("I have no Duldung") is
+    proposed, not stored: the readers take the sentence for what it names."""
+    if parsed.value != UNKNOWN and not parsed.confirm and denies(answer.text, context.language):
+        return replace(parsed, confirm=True)
     return parsed
 
 

@@ -147,3 +147,29 @@ def test_values_no_button_offered_are_asked_again(slot: str, value: str) -> None
     with pytest.raises(AnswerError) as raised:
         press(slot, value)
     assert raised.value.code == "choice_unclear"
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "language"),
+    [
+        ("residence_status", "I have no Duldung", "en"),
+        ("residence_status", "Ich habe keine Duldung", "de"),
+        ("residence_status", "ዱልዱንግ የብለይን", "ti"),
+        ("residence_status", "دولدونگم نییە", "ckb"),
+        ("nationality", "I have no German passport", "en"),
+        ("nationality", "Я не гражданин Украины", "ru"),
+    ],
+)
+def test_a_status_or_nationality_said_with_a_negation_is_proposed_not_stored(slot: str, text: str,
+                                                                             language: str) -> None:
+    try:
+        parsed = QUESTION_BY_SLOT[slot].parse(Answer(text, "inform", 0.9), Context(TODAY, DEPLOYMENT, language, {}))
+    except AnswerError:
+        return  # asked again: nothing stored either
+    assert parsed.confirm
+
+
+def test_the_same_status_without_a_negation_is_stored() -> None:
+    parsed = QUESTION_BY_SLOT["residence_status"].parse(Answer("I have a Duldung", "inform", 0.9),
+                                                       Context(TODAY, DEPLOYMENT, "en", {}))
+    assert (parsed.value, parsed.confirm) == ("duldung", False)
