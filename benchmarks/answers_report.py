@@ -28,6 +28,7 @@ from actions.questions import Context, Parsed, is_request
 from bot.config import PROJECT_ROOT, load_settings
 from bot.deployment import load_deployment
 from bot.i18n import SUPPORTED_LANGUAGES
+from bot.parsing.proposals import proposal_for
 from bot.parsing.slots import question_of
 from bot.rasa_model import model_path, rasa_environment, train_model
 from bot.safety import MODEL, detect_crisis
@@ -86,7 +87,14 @@ def outcome(case: Case, parse: dict, deployment: Any) -> tuple[str, str]:
     """What the intake does with the answer: (outcome, what it stored or proposed)."""
     if detect_crisis(case.text):
         # The gateway reads every message for danger first: such an answer gets help, not stored.
-        return "asked_again", "taken as a crisis"
+        # The person (these are ordinary answers) declines the offer of a person, and the gateway
+        # proposes what the message answers, if anything (decision 9).
+        proposal = proposal_for(case.text, case.question, case.slots.get("residence_status"), case.language)
+        if proposal is None:
+            return "asked_again", "taken as a crisis"
+        if proposal["value"] == case.expected:
+            return "confirmed", f"taken as a crisis, help declined, proposed {proposal['value']}"
+        return "asked_again", "taken as a crisis, help declined, proposed wrong"
     answer = read_answer({**parse, "text": case.text})
     slot = "residence_kind" if case.question == "residence_kind" else case.question
     if is_request(answer, slot, case.language, TODAY, case.slots.get("residence_status")):
@@ -203,10 +211,14 @@ def print_crises(cases: list[Case]) -> None:
             counts["question"][case.question] += 1
             counts["kind"][signal.kind] += 1
             counts["by"]["classifier" if signal.language == MODEL else "lexicon"] += 1
+            proposal = proposal_for(case.text, case.question, case.slots.get("residence_status"), case.language)
+            counts["help declined"][
+                "nothing proposed" if proposal is None else
+                "proposed right" if proposal["value"] == case.expected else "proposed wrong"] += 1
     total = sum(counts["language"].values())
     print(f"taken as a crisis: {total} of {len(cases)} answers ({total / len(cases):.1%})")
-    for label in ("by", "kind", "language", "question"):
-        print(f"  {label + ':':<9} " + ", ".join(f"{name} {n}" for name, n in counts[label].most_common()))
+    for label in ("by", "kind", "language", "question", "help declined"):
+        print(f"  {label + ':':<14} " + ", ".join(f"{name} {n}" for name, n in counts[label].most_common()))
 
 
 def reason(result: str, detail: str, case: Case, parse: dict) -> str | None:
@@ -224,7 +236,7 @@ def reason(result: str, detail: str, case: Case, parse: dict) -> str | None:
         return f"stored wrongly: {'intent ' + str(intent) if detail in said else 'rules'}"
     if result != "asked_again":
         return None
-    return "proposed wrong" if detail.startswith("proposed ") else detail
+    return "proposed wrong" if detail.startswith("proposed ") else detail.removesuffix(", help declined, proposed wrong")
 
 
 def print_reasons(label: str, rows: dict[str, Counter[str]], outcomes: dict[str, Counter[str]]) -> None:

@@ -202,8 +202,12 @@ class Conversations:
         # Before anything else: a person in danger gets help, and the message is no answer.
         if signal := detect_crisis(text):
             await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
+            state = await self.rasa.state(person.conversation_id)  # {} while Rasa is down: help goes out
+            slots = state.get("slots", {})
+            question = slots.get("requested_slot") if state.get("active_loop") == "intake_form" else None
             return await self.crisis.respond(person.conversation_id, person.channel, text.strip(), signal,
-                                             await self.language(person))
+                                             conversation_language(slots.get("language"), person.language_code),
+                                             question)
         if relayed := await self._relayed(person, text):
             return relayed
         if welcome := await self._welcome_back(person):

@@ -1,7 +1,8 @@
 """Answering a person in danger: help first, in their language, then a person from the team.
 
 Every message is checked before anything else (bot.safety). A message that signals danger is
-never sent to Rasa, so it is never taken as an answer; it reaches the team only, with the case.
+never sent to Rasa, so it is never stored as an answer; it reaches the team only, with the case.
+Declined as a crisis, it may be proposed as the open question's answer (bot.parsing.proposals).
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from bot.handoff.handover import hand_over_case
 from bot.handoff.outbox import enqueue, telegram_chat_of
 from bot.intake.store import IntakeStore
 from bot.messages import render
-from bot.rasa_client import RasaClient, Reply
+from bot.parsing.proposals import proposal_for
+from bot.rasa_client import RasaClient, RasaUnavailable, Reply
 from bot.safety import CrisisSignal
 
 logger = logging.getLogger(__name__)
@@ -55,8 +57,9 @@ class CrisisResponse:
         return _reply(render(name, language, self.deployment, emergency=help_.emergency, police=help_.police))
 
     async def respond(self, conversation_id: str, channel: str, text: str, signal: CrisisSignal,
-                      language: str) -> list[Reply]:
-        """Help at once; during a live relay the case turns urgent, otherwise a person is offered."""
+                      language: str, question: str | None = None) -> list[Reply]:
+        """Help at once; during a live relay the case turns urgent, otherwise a person is offered.
+        `question` is the intake's open question, if any."""
         logger.warning("crisis signal (%s) in a %s conversation", signal.kind, channel)
         self.on_alert()
         help_message = self.help_message(signal.kind, language)
@@ -66,13 +69,16 @@ class CrisisResponse:
             return [help_message, self._notice("crisis_team_told", language)]
         escalate_after = datetime.timedelta(minutes=self.deployment.crisis_help.escalate_after_minutes)
         await asyncio.to_thread(self.alerts.raise_alert, conversation_id=conversation_id, channel=channel,
-                                language=language, kind=signal.kind, text=text, escalate_after=escalate_after)
+                                language=language, kind=signal.kind, text=text, escalate_after=escalate_after,
+                                question=question)
         return [help_message, self._notice("crisis_offer", language)]
 
     async def answer(self, conversation_id: str, channel: str, payload: str, language: str) -> tuple[list[Reply], bool]:
         """The person's answer to the offer; True when the intake should go on where it was."""
         alert = await asyncio.to_thread(self.alerts.take, conversation_id)
         if payload == DECLINE:
+            if alert is not None:
+                await self._propose_as_answer(alert)
             return [self._notice("crisis_declined", language)], True
         if alert is not None:
             await self._open_urgent_case(alert)
@@ -80,6 +86,25 @@ class CrisisResponse:
             # An old offer, tapped after its alert became a case and was closed: still a person.
             await self._hand_over(conversation_id, channel, language, "requested", None)
         return [self._notice("crisis_person_coming", language)], False
+
+    async def _propose_as_answer(self, alert: PendingAlert) -> None:
+        """No crisis, says the person: what they wrote may still answer the question it came at
+        ("yes, two small kids" to "Do you need childcare?"). Proposed, so that the question asked
+        again is "Did you mean: *Yes*?"; only the value reaches Rasa, never the message."""
+        if alert.question is None:
+            return
+        state = await self.rasa.state(alert.conversation_id)
+        slots = state.get("slots", {})
+        if state.get("active_loop") != "intake_form" or slots.get("requested_slot") != alert.question:
+            return  # the person went on meanwhile: the message answered another question
+        proposal = await asyncio.to_thread(proposal_for, alert.text, alert.question, slots.get("residence_status"),
+                                           alert.language)
+        if proposal is None:
+            return
+        try:
+            await self.rasa.set_slots(alert.conversation_id, {"pending_answer": proposal})
+        except RasaUnavailable:
+            logger.warning("crisis declined: the proposal could not be set, the question is asked again")
 
     async def escalate_due(self) -> int:
         """Open an urgent case for every alert the person left unanswered; tell them. Returns how many."""

@@ -179,7 +179,7 @@ class CrisisAlert(Base):
     """A message that signalled danger, while the person decides whether a person should write now.
 
     Accepted, or unanswered until `escalate_at`: an urgent case opens with the message. Declined:
-    the row is deleted. The message is never an answer of the intake.
+    the row is deleted. The message is never stored as an answer of the intake.
     """
 
     __tablename__ = "crisis_alerts"
@@ -190,6 +190,9 @@ class CrisisAlert(Base):
     language: Mapped[str] = mapped_column(String(8))
     kind: Mapped[str] = mapped_column(String(16))  # suicide | violence | medical | child
     text: Mapped[str] = mapped_column(Text)
+    # The intake's open question when the message came (None outside the intake): declined as a
+    # crisis, the message is proposed as its answer.
+    question: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     escalate_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), index=True)
 

@@ -22,10 +22,11 @@ class PendingAlert:
     language: str
     kind: str
     text: str
+    question: str | None = None  # the intake's open question when the message came
 
 
 def _pending(row: CrisisAlert) -> PendingAlert:
-    return PendingAlert(row.conversation_id, row.channel, row.language, row.kind, row.text)
+    return PendingAlert(row.conversation_id, row.channel, row.language, row.kind, row.text, row.question)
 
 
 class CrisisAlerts:
@@ -33,7 +34,7 @@ class CrisisAlerts:
         self.database = database
 
     def raise_alert(self, *, conversation_id: str, channel: str, language: str, kind: str, text: str,
-                    escalate_after: datetime.timedelta) -> None:
+                    escalate_after: datetime.timedelta, question: str | None = None) -> None:
         """Keep the message until the person answers the offer; a further one is added to it.
 
         The deadline is not pushed back by a further message: the first one started the clock."""
@@ -41,10 +42,12 @@ class CrisisAlerts:
             row = session.scalar(select(CrisisAlert).where(CrisisAlert.conversation_id == conversation_id))
             if row is None:
                 session.add(CrisisAlert(conversation_id=conversation_id, channel=channel, language=language, kind=kind,
-                                        text=text[:MAX_ALERT_TEXT], escalate_at=utcnow() + escalate_after))
+                                        text=text[:MAX_ALERT_TEXT], escalate_at=utcnow() + escalate_after,
+                                        question=question))
             else:
                 row.text = f"{row.text}\n{text}"[:MAX_ALERT_TEXT]
                 row.language = language
+                row.question = question
 
     def take(self, conversation_id: str) -> PendingAlert | None:
         """Remove the person's pending alert and return it (None when there is none). Several

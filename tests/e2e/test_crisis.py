@@ -105,6 +105,41 @@ def test_declining_the_offer_continues_the_intake_at_the_same_question(harness: 
     assert "زوجي يضربني وانا خايفة" not in user_texts_in_rasa(harness, user)
 
 
+KIDS_ALONE = "yes, my kids are alone at home, nobody can look after them"
+
+
+def test_declined_as_a_crisis_the_message_is_proposed_as_the_answer_never_stored_unconfirmed(harness: Harness) -> None:
+    user = harness.user(language_code="en", first_name="Lina")
+    run = IntakeRun(user, "en", "Lina")
+    run.answer_until("childcare_needed", run.start())
+
+    replies = user.say(KIDS_ALONE)
+    _, no = offer_buttons(replies, "en")
+    going_on = user.press(no, replies)
+    assert localise("Did you mean: {answer}?", "en", answer="Yes") in texts(going_on)
+    assert (harness.intake_of(user) or {}).get("childcare_needed") is None  # proposed, not stored
+    assert KIDS_ALONE not in user_texts_in_rasa(harness, user)  # only the proposed value reached Rasa
+    confirmed = user.press(localise("Yes", "en"), going_on)
+    assert harness.intake_of(user)["childcare_needed"] is True
+    assert run.asked(confirmed) not in (None, "childcare_needed")
+
+
+def test_an_offer_declined_after_the_person_went_on_proposes_nothing(harness: Harness) -> None:
+    """The message came at another question: read as an answer to the next one ("yes" to an
+    interpreter), it would be a proposal the person never made."""
+    user = harness.user(language_code="en", first_name="Omar")
+    run = IntakeRun(user, "en", "Omar")
+    asking = run.answer_until("contact_language", run.start())
+
+    offer = user.say(KIDS_ALONE)
+    _, no = offer_buttons(offer, "en")
+    interpreter = run.answers()["contact_language"](asking)  # answered meanwhile
+    assert run.asked(interpreter) == "interpreter_needed"
+    going_on = user.press(no, offer)
+    assert run.asked(going_on) == "interpreter_needed"
+    assert "Did you mean" not in texts(going_on)
+
+
 def test_before_consent_an_unanswered_offer_becomes_an_urgent_case(harness: Harness) -> None:
     user = harness.user(language_code="fa", first_name="Nilufar")
     replies = user.say("دیگه نمیخوام زنده باشم")  # the very first message

@@ -80,6 +80,16 @@ def test_a_second_message_joins_the_alert_without_moving_its_deadline(database: 
     assert alerts.take("telegram:1") is None
 
 
+def test_an_alert_keeps_the_question_open_at_its_latest_message(database: Database) -> None:
+    """Declined, the message may be proposed as the answer to that question (bot.parsing.proposals)."""
+    alerts = CrisisAlerts(database)
+    for text, question in (("first", "childcare_needed"), ("second", "contact_method")):
+        alerts.raise_alert(conversation_id="telegram:2", channel="telegram", language="en", kind="child", text=text,
+                           escalate_after=datetime.timedelta(minutes=10), question=question)
+    alert = alerts.take("telegram:2")
+    assert alert is not None and (alert.text, alert.question) == ("first\nsecond", "contact_method")
+
+
 def test_two_gateways_taking_one_alert_at_once_open_one_case(database: Database) -> None:
     """Each gateway's crisis watch takes due alerts; only one may escalate each (decision 22)."""
     alerts = CrisisAlerts(database)
