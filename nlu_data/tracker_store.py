@@ -14,7 +14,8 @@
   process, a deletion or the retention job changes that id, and the tracker is loaded afresh.
 - **New events known, not counted.** To find a turn's new events, Rasa counts the conversation's
   stored events on every save (a query over all of them). A tracker handed out from memory
-  knows how many of its events are stored: the ones it had when it was last saved.
+  knows how many of its events are stored: the ones it had when it was last saved. They are
+  stored in one INSERT, and the newest id is read in the same transaction (decision 25).
 
 Runs in the Rasa environment (`type: nlu_data.tracker_store.LotseTrackerStore` in the endpoints,
 written by bot/rasa_model.py); imports only rasa and SQLAlchemy.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import json
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -30,6 +32,7 @@ from typing import Any
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -45,6 +48,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Another Rasa process or `lotse` command writing at the same moment: wait, do not fail.
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _event_row(sender_id: str, event: Event) -> dict[str, Any]:
+    """An event as Rasa's SQLTrackerStore.save stores it."""
+    data = event.as_dict()
+    return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"), "data": json.dumps(data)}
 
 
 class LotseTrackerStore(SQLTrackerStore):
@@ -85,13 +96,24 @@ class LotseTrackerStore(SQLTrackerStore):
         return super()._additional_events(session, tracker)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await super().save(tracker)
+        """Rasa 3.6's save (the same rows), with the turn's new events in one INSERT instead of an
+        ORM flush per event, and the conversation's newest event id read in the same transaction
+        instead of one of its own."""
+        await self.stream_events(tracker)
+        events = self.SQLEvent.__table__
+        with self.session_scope() as session:
+            rows = [_event_row(tracker.sender_id, e) for e in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(events.insert(), rows)
+            newest = session.execute(
+                select(func.max(events.c.id)).where(events.c.sender_id == tracker.sender_id)).scalar()
+            session.commit()
         # Loaded afresh, a tracker holds only its latest session's events; one that started a new
         # session in memory holds more, so it is not kept.
         if any(isinstance(e, SessionStarted) for e in itertools.islice(tracker.events, 2, None)):
             self._kept.pop(tracker.sender_id, None)
             return
-        self._kept[tracker.sender_id] = (tracker, self._newest_event_id(tracker.sender_id))
+        self._kept[tracker.sender_id] = (tracker, newest)
         self._kept.move_to_end(tracker.sender_id)
         while len(self._kept) > CACHE_SIZE:
             self._kept.popitem(last=False)
