@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime
 
+from sqlalchemy import select, update
+
 from bot.db.models import Conversation, utcnow
 from bot.db.session import Database
 
@@ -13,13 +15,14 @@ class LastSeen:
 
     def touch(self, conversation_id: str, channel: str) -> datetime.datetime | None:
         """Record a message now; return when the person wrote before (None: never)."""
+        # Two plain statements, not the ORM's load and flush: this runs on every message.
+        row = Conversation.__table__
         with self.database.session() as session:
-            conversation = session.get(Conversation, conversation_id)
-            if conversation is None:
+            previous = session.scalar(select(row.c.last_seen_at).where(row.c.id == conversation_id))
+            if previous is None:
                 session.add(Conversation(id=conversation_id, channel=channel, last_seen_at=utcnow()))
                 return None
-            previous = conversation.last_seen_at
-            conversation.last_seen_at = utcnow()
+            session.execute(update(row).where(row.c.id == conversation_id).values(last_seen_at=utcnow()))
         if previous.tzinfo is None:  # SQLite gives back naive datetimes; we store UTC
             previous = previous.replace(tzinfo=datetime.UTC)
         return previous

@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from telegram import Bot, Update
 from telegram.constants import ChatType
@@ -97,7 +97,9 @@ class InboundStore:
         try:
             # Durable: once this returns, Telegram is told it may forget the update.
             with self.database.session(durable=True) as session:
-                session.add(InboundUpdate(update_id=update_id, conversation_id=conversation_id, content=content))
+                # A plain INSERT (the columns' defaults apply), not the ORM's flush: every update passes here.
+                session.execute(insert(InboundUpdate.__table__).values(
+                    update_id=update_id, conversation_id=conversation_id, content=content))
         except IntegrityError:
             return False
         return True
