@@ -29,7 +29,7 @@ from bot.privacy import Eraser
 from bot.privacy.access import chat_lines, collect
 from bot.privacy.mydata import my_data_replies
 from bot.privacy_choices import PrivacyChoices, is_privacy_choice
-from bot.rasa_client import RasaClient, RasaUnavailable, Reply, Turn
+from bot.rasa_client import RasaClient, RasaUnavailable, Reply, Turn, requested_question
 from bot.reminders.clock import Clock
 from bot.reminders.loop import CHOICES as REMINDER_CHOICES
 from bot.reminders.loop import CONTINUE, STOP
@@ -204,10 +204,9 @@ class Conversations:
             await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
             state = await self.rasa.state(person.conversation_id)  # {} while Rasa is down: help goes out
             slots = state.get("slots", {})
-            question = slots.get("requested_slot") if state.get("active_loop") == "intake_form" else None
             return await self.crisis.respond(person.conversation_id, person.channel, text.strip(), signal,
                                              conversation_language(slots.get("language"), person.language_code),
-                                             question)
+                                             requested_question(state))
         if relayed := await self._relayed(person, text):
             return relayed
         if welcome := await self._welcome_back(person):

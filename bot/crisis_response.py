@@ -21,7 +21,7 @@ from bot.handoff.outbox import enqueue, telegram_chat_of
 from bot.intake.store import IntakeStore
 from bot.messages import render
 from bot.parsing.proposals import proposal_for
-from bot.rasa_client import RasaClient, RasaUnavailable, Reply
+from bot.rasa_client import RasaClient, RasaUnavailable, Reply, requested_question
 from bot.safety import CrisisSignal
 
 logger = logging.getLogger(__name__)
@@ -94,11 +94,10 @@ class CrisisResponse:
         if alert.question is None:
             return
         state = await self.rasa.state(alert.conversation_id)
-        slots = state.get("slots", {})
-        if state.get("active_loop") != "intake_form" or slots.get("requested_slot") != alert.question:
+        if requested_question(state) != alert.question:
             return  # the person went on meanwhile: the message answered another question
-        proposal = await asyncio.to_thread(proposal_for, alert.text, alert.question, slots.get("residence_status"),
-                                           alert.language)
+        proposal = await asyncio.to_thread(proposal_for, alert.text, alert.question,
+                                           state["slots"].get("residence_status"), alert.language)
         if proposal is None:
             return
         try:

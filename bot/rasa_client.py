@@ -73,6 +73,11 @@ def rest_replies(messages: list[dict[str, Any]]) -> list[Reply]:
     return replies
 
 
+def requested_question(state: dict[str, Any]) -> str | None:
+    """The intake question Rasa waits for, from `RasaClient.state` (None outside the intake form)."""
+    return state.get("slots", {}).get("requested_slot") if state.get("active_loop") == "intake_form" else None
+
+
 def _asks_to_forget(messages: list[dict[str, Any]]) -> bool:
     # Rasa's REST channel returns a json_message as an item with a `custom` key.
     return any(isinstance(item.get("custom"), dict) and item["custom"].get(FORGET_SIGNAL) is True for item in messages)
