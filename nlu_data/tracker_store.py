@@ -74,17 +74,23 @@ class LotseTrackerStore(SQLTrackerStore):
         # sender id -> (tracker handed out from memory, how many of its events are stored)
         self._lent: dict[str, tuple[DialogueStateTracker, int]] = {}
 
-    def _newest_event_id(self, sender_id: str) -> int | None:
+    def _newest_event_id(self, session: Any, sender_id: str) -> int | None:
+        return session.execute(
+            select(func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
+        ).scalar()
+
+    def _is_current(self, kept: tuple[DialogueStateTracker, int | None], sender_id: str) -> bool:
+        """Whether a kept tracker still holds every stored event of its conversation."""
+        if kept[1] is None:
+            return False
         with self.session_scope() as session:
-            return session.execute(
-                select(func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
-            ).scalar()
+            return kept[1] == self._newest_event_id(session, sender_id)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         # Taken out while in use: a turn that fails before saving leaves nothing half-changed here.
         kept = self._kept.pop(sender_id, None)
         self._lent.pop(sender_id, None)
-        if kept is not None and kept[1] is not None and kept[1] == self._newest_event_id(sender_id):
+        if kept is not None and self._is_current(kept, sender_id):
             self._lent[sender_id] = (kept[0], len(kept[0].events))
             return kept[0]
         return await super().retrieve(sender_id)
@@ -105,8 +111,7 @@ class LotseTrackerStore(SQLTrackerStore):
             rows = [_event_row(tracker.sender_id, e) for e in self._additional_events(session, tracker)]
             if rows:
                 session.execute(events.insert(), rows)
-            newest = session.execute(
-                select(func.max(events.c.id)).where(events.c.sender_id == tracker.sender_id)).scalar()
+            newest = self._newest_event_id(session, tracker.sender_id)
             session.commit()
         # Loaded afresh, a tracker holds only its latest session's events; one that started a new
         # session in memory holds more, so it is not kept.
