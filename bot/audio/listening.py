@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from bot.audio.speaker import Speaker
 from bot.db import Conversation, Database
@@ -59,6 +59,10 @@ def chosen_always(payload: str) -> bool:
         return False
 
 
+# Built once (decision 26): read on every turn.
+_ALWAYS = select(Conversation.__table__.c.always_audio).where(Conversation.__table__.c.id == bindparam("person"))
+
+
 class AlwaysAudio:
     """Per conversation, on the person's `conversations` row (forgotten with it)."""
 
@@ -67,7 +71,7 @@ class AlwaysAudio:
 
     def get(self, conversation_id: str) -> bool:
         with self.database.session() as session:
-            return bool(session.scalar(select(Conversation.always_audio).where(Conversation.id == conversation_id)))
+            return bool(session.scalar(_ALWAYS, {"person": conversation_id}))
 
     def set(self, conversation_id: str, on: bool) -> None:
         with self.database.session() as session:

@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from bot.db.models import Conversation, utcnow
 from bot.db.session import Database
+
+# Built once (decision 26): they run on every message.
+_conversations = Conversation.__table__
+_PREVIOUS = select(_conversations.c.last_seen_at).where(_conversations.c.id == bindparam("person"))
+_SEEN_NOW = update(_conversations).where(_conversations.c.id == bindparam("person")).values(last_seen_at=bindparam("now"))
 
 
 class LastSeen:
@@ -16,13 +21,12 @@ class LastSeen:
     def touch(self, conversation_id: str, channel: str) -> datetime.datetime | None:
         """Record a message now; return when the person wrote before (None: never)."""
         # Two plain statements, not the ORM's load and flush: this runs on every message.
-        row = Conversation.__table__
         with self.database.session() as session:
-            previous = session.scalar(select(row.c.last_seen_at).where(row.c.id == conversation_id))
+            previous = session.scalar(_PREVIOUS, {"person": conversation_id})
             if previous is None:
                 session.add(Conversation(id=conversation_id, channel=channel, last_seen_at=utcnow()))
                 return None
-            session.execute(update(row).where(row.c.id == conversation_id).values(last_seen_at=utcnow()))
+            session.execute(_SEEN_NOW, {"person": conversation_id, "now": utcnow()})
         if previous.tzinfo is None:  # SQLite gives back naive datetimes; we store UTC
             previous = previous.replace(tzinfo=datetime.UTC)
         return previous

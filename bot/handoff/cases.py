@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.db import Case, CaseMessage, Database, Intake
@@ -19,6 +19,10 @@ from bot.handoff.packet import Packet
 
 # Crockford's base32 without 0/1: nothing to confuse on the phone (O/0, I/1/L).
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+# The person's open case, newest first: read on every message they write (built once, decision 26).
+_OPEN_CASE = (select(Case.id, Case.reference, Case.first_name, Case.team, Case.conversation_id, Case.relay_open)
+              .where(Case.conversation_id == bindparam("person"), Case.state.in_(OPEN_STATES))
+              .order_by(Case.created_at.desc()).limit(1))
 # How the staff chat names the danger in an urgent case's headline.
 CRISIS_LABELS = {
     "suicide": "Suizidgedanken oder Selbstverletzung",
@@ -163,12 +167,12 @@ class CaseDesk:
     def open_case_of(self, conversation_id: str) -> RelayCase | None:
         """The person's open case, its relay open or not (a voice message goes to it either way)."""
         with self.database.session() as session:
-            case = self._open_case(session, conversation_id)
-            if case is None:
-                return None
-            team = self.deployment.team(case.team)
-            return RelayCase(case.id, case.reference, case.first_name, team.staff_chat_id if team else "",
-                             case.conversation_id, case.relay_open)
+            case = session.execute(_OPEN_CASE, {"person": conversation_id}).first()
+        if case is None:
+            return None
+        team = self.deployment.team(case.team)
+        return RelayCase(case.id, case.reference, case.first_name, team.staff_chat_id if team else "",
+                         case.conversation_id, case.relay_open)
 
     def relay_from_person(self, case: RelayCase, text: str) -> None:
         """Keep the message with the case and pass it to the team's chat."""

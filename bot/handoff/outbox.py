@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Row, bindparam, delete, exists, insert, select
 from sqlalchemy.orm import Session
 
 from bot.db import Case, CaseMessage, Database, OutboxClaim, OutboxMessage, StaffNotice
@@ -24,6 +25,20 @@ TELEGRAM_MAX_CHARS = 4096  # per message, counted in UTF-16 code units
 MAX_ATTEMPTS = 15
 FIRST_PAUSE_SECONDS = 0.5
 LONGEST_PAUSE_SECONDS = 600.0
+
+
+# Built once (decision 26): every message of every turn passes here.
+_outbox = OutboxMessage.__table__
+_QUEUE = insert(_outbox)
+_SENT = delete(_outbox).where(_outbox.c.id == bindparam("id"))
+_WAITING = (select(_outbox, (_outbox.c.next_attempt_at <= bindparam("now")).label("is_due"))
+            .where(_outbox.c.sent_at.is_(None), _outbox.c.failed_at.is_(None)))
+_NOT_BUSY = _outbox.c.chat_id.not_in(bindparam("busy", expanding=True))
+_DUE_TO_CHAT = _WAITING.where(_outbox.c.chat_id == bindparam("chat")).order_by(_outbox.c.id).limit(bindparam("limit"))
+_DUE = _WAITING.where(_NOT_BUSY).order_by(_outbox.c.id).limit(bindparam("limit"))
+_DUE_UNCLAIMED = (_WAITING.where(_NOT_BUSY, ~exists().where(OutboxClaim.chat_id == _outbox.c.chat_id,
+                                                            OutboxClaim.claimed_until > bindparam("now")))
+                  .order_by(_outbox.c.id).limit(bindparam("limit")))
 
 
 def telegram_chat_of(conversation_id: str) -> str | None:
@@ -67,9 +82,9 @@ def enqueue(session: Session, chat_id: str, text: str, buttons: list[dict[str, s
     if buttons:
         remember_payloads(session, conversation_id or f"{TELEGRAM_PREFIX}{chat_id}", stored_payloads(buttons))
     parts = split_text(text)
-    for number, part in enumerate(parts, start=1):
-        session.add(OutboxMessage(chat_id=chat_id, text=part, buttons=(buttons or None) if number == len(parts) else None,
-                                  case_message_id=case_message_id, conversation_id=conversation_id))
+    session.execute(_QUEUE, [{"chat_id": chat_id, "text": part, "buttons": (buttons or None) if number == len(parts) else None,
+                              "case_message_id": case_message_id, "conversation_id": conversation_id}
+                             for number, part in enumerate(parts, start=1)])
 
 
 def enqueue_reaction(session: Session, chat_id: str, message_id: int, emoji: str, *, conversation_id: str) -> None:
@@ -105,6 +120,7 @@ class Pending:
     reaction_to: int | None = None
     document: bytes | None = None
     voice: bool = False
+    case_message_id: int | None = None  # a part of a staff reply
 
     @property
     def is_staff_notice(self) -> bool:
@@ -118,9 +134,9 @@ class Pending:
         return self.delete_message_id is None and self.reaction_to is None
 
 
-def _pending(row: OutboxMessage) -> Pending:
+def _pending(row: Row[Any]) -> Pending:
     return Pending(row.id, row.chat_id, row.text, row.buttons, row.attempts, row.conversation_id,
-                   row.delete_message_id, row.reaction_to, row.document, row.voice)
+                   row.delete_message_id, row.reaction_to, row.document, row.voice, row.case_message_id)
 
 
 def undelivered(session: Session, conversation_id: str, case_message_ids: Collection[int]) -> list[OutboxMessage]:
@@ -144,24 +160,20 @@ class Outbox:
         another gateway is sending to are left out, unless `chat_id` asks for that one chat's
         (which the caller has claimed); `shared=False`: no other gateway sends (SQLite), so no
         claims are looked for."""
-        now = utcnow()
         held = set(busy)
         due: list[Pending] = []
-        waiting = select(OutboxMessage, OutboxMessage.next_attempt_at <= now).where(
-            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+        values: dict[str, object]
         if chat_id is not None:
-            waiting = waiting.where(OutboxMessage.chat_id == chat_id)
+            query, values = _DUE_TO_CHAT, {"chat": chat_id}
         else:
-            if held:  # chats being sent to now: their messages (voices too) need not be read
-                waiting = waiting.where(OutboxMessage.chat_id.not_in(held))
-            if shared:
-                waiting = waiting.where(~exists().where(OutboxClaim.chat_id == OutboxMessage.chat_id,
-                                                        OutboxClaim.claimed_until > now))
+            # Chats being sent to now are not read (their voices neither); nor, when gateways share
+            # the outbox, the chats another one has claimed.
+            query, values = (_DUE_UNCLAIMED if shared else _DUE), {"busy": list(held)}
         with self.database.session() as session:
-            rows = session.execute(waiting.order_by(OutboxMessage.id).limit(limit))
+            rows = session.execute(query, {"now": utcnow(), "limit": limit, **values})
             seen: set[str] = set()
-            for row, is_due in rows:
-                if row.chat_id not in seen and not is_due:
+            for row in rows:
+                if row.chat_id not in seen and not row.is_due:
                     held.add(row.chat_id)
                 seen.add(row.chat_id)
                 if row.chat_id not in held:
@@ -171,6 +183,9 @@ class Outbox:
     def sent(self, message: Pending, telegram_message_id: int | None = None) -> None:
         """Done; a staff notice is remembered (by its Telegram id) so it can be deleted later."""
         with self.database.session() as session:
+            if not message.is_staff_notice and message.case_message_id is None:  # a turn's reply: forgotten
+                session.execute(_SENT, {"id": message.id})
+                return
             row = session.get(OutboxMessage, message.id)
             if row is None:
                 # The person was forgotten while this was on its way: take it back at once.

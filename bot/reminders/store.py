@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, case, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, case, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Case, Conversation, Database, Intake, Reminder
@@ -32,16 +32,26 @@ class Due:
     number: int
 
 
+# Built once (decision 26): they run on every turn.
+_reminders = Reminder.__table__
+_OF_PERSON = _reminders.c.conversation_id == bindparam("person")
+_STANDING = select(
+    select(Conversation.reminders_stopped_at).where(Conversation.id == bindparam("person")).scalar_subquery().is_not(None),
+    select(Intake.status).where(Intake.conversation_id == bindparam("person")).scalar_subquery(),
+    select(Intake.consent).where(Intake.conversation_id == bindparam("person")).scalar_subquery(),
+    exists().where(Case.conversation_id == bindparam("person"), Case.state.in_(OPEN_STATES)),
+)
+_ANSWERED = (update(_reminders).where(_OF_PERSON, _reminders.c.sent_at.is_not(None), _reminders.c.resumed_at.is_(None))
+             .values(resumed_at=bindparam("now")))
+_UNCLAIMED = or_(_reminders.c.claimed_until.is_(None), _reminders.c.claimed_until <= bindparam("now"))
+
+
 def _standing(session: Session, conversation_id: str) -> tuple[bool, bool]:
     """(stopped, in the intake): whether the person stopped the reminders, and whether they are
     in the middle of an intake they consented to, with no open case. One query of scalar
     subqueries (one row even where a row is missing): it runs on every turn."""
-    stopped = select(Conversation.reminders_stopped_at).where(Conversation.id == conversation_id).scalar_subquery()
-    status = select(Intake.status).where(Intake.conversation_id == conversation_id).scalar_subquery()
-    consent = select(Intake.consent).where(Intake.conversation_id == conversation_id).scalar_subquery()
-    open_case = exists().where(Case.conversation_id == conversation_id, Case.state.in_(OPEN_STATES))
     is_stopped, intake_status, intake_consent, has_open_case = session.execute(
-        select(stopped.is_not(None), status, consent, open_case)).one()
+        _STANDING, {"person": conversation_id}).one()
     in_intake = (intake_status == "started" and (intake_consent or {}).get("processing") is True
                  and not has_open_case)
     return bool(is_stopped), in_intake
@@ -64,6 +74,12 @@ class ReminderStore:
     def __init__(self, database: Database, after_hours: Sequence[float]) -> None:
         self.database = database
         self.after_hours = tuple(after_hours)
+        # Every waiting reminder of the person moved to `now` + its hours, unless a round has it.
+        numbers = range(1, len(self.after_hours) + 1)
+        self._move = (update(_reminders)
+                      .where(_OF_PERSON, _reminders.c.sent_at.is_(None), _UNCLAIMED)
+                      .values(due_at=case({n: bindparam(f"due_{n}", type_=_reminders.c.due_at.type) for n in numbers},
+                                          value=_reminders.c.number, else_=_reminders.c.due_at)))
 
     def person_wrote(self, conversation_id: str, now: datetime.datetime) -> None:
         """The person wrote: a reminder already sent counts as answered, the pending ones go, and
@@ -73,9 +89,7 @@ class ReminderStore:
         with self.database.session() as session:
             stopped, in_intake = _standing(session, conversation_id)
             if not stopped:  # stopping is no resuming
-                session.execute(update(Reminder).where(
-                    Reminder.conversation_id == conversation_id, Reminder.sent_at.is_not(None),
-                    Reminder.resumed_at.is_(None)).values(resumed_at=now))
+                session.execute(_ANSWERED, {"person": conversation_id, "now": now})
             in_intake = in_intake and not stopped
             if in_intake and self._moved(session, conversation_id, now):
                 return
@@ -90,11 +104,9 @@ class ReminderStore:
         """Every reminder rescheduled from now, in one UPDATE, when all of them are still waiting
         and none is claimed by a reminder round (that one must find its row gone): the usual case
         on every turn of an intake, which deleting and adding them again made several times dearer."""
-        due = {number: now + datetime.timedelta(hours=hours) for number, hours in enumerate(self.after_hours, start=1)}
-        moved = rows_affected(session.execute(
-            update(Reminder).where(Reminder.conversation_id == conversation_id, Reminder.sent_at.is_(None),
-                                   or_(Reminder.claimed_until.is_(None), Reminder.claimed_until <= now))
-            .values(due_at=case(due, value=Reminder.number, else_=Reminder.due_at))))
+        due = {f"due_{number}": now + datetime.timedelta(hours=hours)
+               for number, hours in enumerate(self.after_hours, start=1)}
+        moved = rows_affected(session.execute(self._move, {"person": conversation_id, "now": now, **due}))
         return moved == len(due)
 
     def stop(self, conversation_id: str, now: datetime.datetime) -> None:

@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from telegram import Bot, Update
 from telegram.constants import ChatType
@@ -88,6 +88,34 @@ def _aware(moment: datetime.datetime) -> datetime.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
+# The statements of every turn, built once: building a statement costs more than running it
+# (decision 26). Core statements on the table, so the ORM adds nothing either.
+_updates = InboundUpdate.__table__
+_ADD = insert(_updates)
+_OPEN = _updates.c.done_at.is_(None)
+_DUE_HEADS = (select(_updates.c.conversation_id, _updates.c.next_attempt_at, _updates.c.claimed_until)
+              .where(_OPEN, _updates.c.conversation_id.not_in(bindparam("busy", expanding=True)))
+              .order_by(_updates.c.update_id))
+_HEAD = (select(_updates.c.update_id)
+         .where(_updates.c.conversation_id == bindparam("chat"), _OPEN)
+         .order_by(_updates.c.update_id).limit(1).scalar_subquery())
+_CLAIM = (update(_updates)
+          .where(_updates.c.update_id == _HEAD, _OPEN, _updates.c.content.is_not(None),
+                 _updates.c.next_attempt_at <= bindparam("now"),
+                 or_(_updates.c.claimed_until.is_(None), _updates.c.claimed_until <= bindparam("now")))
+          .values(claimed_until=bindparam("until"), attempts=_updates.c.attempts + 1)
+          .returning(_updates.c.update_id, _updates.c.content, _updates.c.attempts, _updates.c.next_attempt_at,
+                     _updates.c.told_to_wait, _updates.c.received_at))
+_MORE = select(exists().where(_updates.c.conversation_id == bindparam("chat"), _OPEN,
+                              _updates.c.update_id != bindparam("claimed")))
+_THE_UPDATE = _updates.c.update_id == bindparam("id")
+_RENEW = update(_updates).where(_THE_UPDATE, _updates.c.claimed_until.is_not(None)).values(
+    claimed_until=bindparam("until"))
+_TOLD = update(_updates).where(_THE_UPDATE).values(told_to_wait=True)
+_LATER = update(_updates).where(_THE_UPDATE).values(next_attempt_at=bindparam("at"), claimed_until=None)
+_DONE = update(_updates).where(_THE_UPDATE).values(content=None, done_at=bindparam("at"), claimed_until=None)
+
+
 class InboundStore:
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -97,9 +125,7 @@ class InboundStore:
         try:
             # Durable: once this returns, Telegram is told it may forget the update.
             with self.database.session(durable=True) as session:
-                # A plain INSERT (the columns' defaults apply), not the ORM's flush: every update passes here.
-                session.execute(insert(InboundUpdate.__table__).values(
-                    update_id=update_id, conversation_id=conversation_id, content=content))
+                session.execute(_ADD, {"update_id": update_id, "conversation_id": conversation_id, "content": content})
         except IntegrityError:
             return False
         return True
@@ -107,12 +133,8 @@ class InboundStore:
     def due_chats(self, now: datetime.datetime, busy: Collection[str] = ()) -> list[str]:
         """Chats whose oldest open update may be worked on now (and no gateway works on); the
         `busy` ones, which this gateway works through already, are not read."""
-        query = (select(InboundUpdate.conversation_id, InboundUpdate.next_attempt_at, InboundUpdate.claimed_until)
-                 .where(InboundUpdate.done_at.is_(None)).order_by(InboundUpdate.update_id))
-        if busy:
-            query = query.where(InboundUpdate.conversation_id.not_in(busy))
         with self.database.session() as session:
-            rows = session.execute(query).all()
+            rows = session.execute(_DUE_HEADS, {"busy": list(busy)}).all()
         heads: dict[str, datetime.datetime] = {}
         for conversation_id, next_attempt_at, claimed_until in rows:
             heads.setdefault(conversation_id, max(_aware(next_attempt_at), _aware(claimed_until or next_attempt_at)))
@@ -127,34 +149,19 @@ class InboundStore:
         finds the row claimed and gets nothing. Only the head is ever claimed, never the chat's
         next update. The attempt is counted with the claim, so that after a crash the next
         attempt knows one was made. `more` tells whether the chat has other open updates."""
-        head = (select(InboundUpdate.update_id)
-                .where(InboundUpdate.conversation_id == conversation_id, InboundUpdate.done_at.is_(None))
-                .order_by(InboundUpdate.update_id).limit(1).scalar_subquery())
         with self.database.session() as session:
-            row = session.execute(
-                update(InboundUpdate)
-                .where(InboundUpdate.update_id == head, InboundUpdate.done_at.is_(None),
-                       InboundUpdate.content.is_not(None), InboundUpdate.next_attempt_at <= now,
-                       or_(InboundUpdate.claimed_until.is_(None), InboundUpdate.claimed_until <= now))
-                .values(claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS),
-                        attempts=InboundUpdate.attempts + 1)
-                .returning(InboundUpdate.update_id, InboundUpdate.content, InboundUpdate.attempts,
-                           InboundUpdate.next_attempt_at, InboundUpdate.told_to_wait,
-                           InboundUpdate.received_at)).first()
+            row = session.execute(_CLAIM, {"chat": conversation_id, "now": now,
+                                           "until": now + datetime.timedelta(seconds=CLAIM_SECONDS)}).first()
             if row is None:
                 return None
-            more = session.scalar(select(exists().where(
-                InboundUpdate.conversation_id == conversation_id, InboundUpdate.done_at.is_(None),
-                InboundUpdate.update_id != row.update_id)))
+            more = session.scalar(_MORE, {"chat": conversation_id, "claimed": row.update_id})
         return Pending(row.update_id, conversation_id, row.content, row.attempts - 1,
                        _aware(row.next_attempt_at), row.told_to_wait, _aware(row.received_at), bool(more))
 
     def renew(self, update_id: int) -> None:
         """Extend a claim still held (not a released one: `later` must let the chat go)."""
         with self.database.session() as session:
-            session.execute(update(InboundUpdate)
-                            .where(InboundUpdate.update_id == update_id, InboundUpdate.claimed_until.is_not(None))
-                            .values(claimed_until=utcnow() + datetime.timedelta(seconds=CLAIM_SECONDS)))
+            session.execute(_RENEW, {"id": update_id, "until": utcnow() + datetime.timedelta(seconds=CLAIM_SECONDS)})
 
     def release(self, update_ids: Collection[int] | None = None) -> None:
         """Give claims up (all of them: None): for a turn cut short by a stop, and at start on
@@ -165,18 +172,16 @@ class InboundStore:
 
     def told_to_wait(self, update_id: int) -> None:
         with self.database.session() as session:
-            session.execute(update(InboundUpdate).where(InboundUpdate.update_id == update_id).values(told_to_wait=True))
+            session.execute(_TOLD, {"id": update_id})
 
     def later(self, update_id: int, delay: float) -> None:
         with self.database.session() as session:
-            session.execute(update(InboundUpdate).where(InboundUpdate.update_id == update_id)
-                            .values(next_attempt_at=utcnow() + datetime.timedelta(seconds=delay), claimed_until=None))
+            session.execute(_LATER, {"id": update_id, "at": utcnow() + datetime.timedelta(seconds=delay)})
 
     def done(self, update_id: int) -> None:
         """Processed: the person's words go, the id stays to recognise a redelivery."""
         with self.database.session() as session:
-            session.execute(update(InboundUpdate).where(InboundUpdate.update_id == update_id)
-                            .values(content=None, done_at=utcnow(), claimed_until=None))
+            session.execute(_DONE, {"id": update_id, "at": utcnow()})
 
     def prune(self, now: datetime.datetime) -> int:
         with self.database.session() as session:

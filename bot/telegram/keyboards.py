@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -22,6 +22,12 @@ from bot.db import CallbackPayload, Database
 CALLBACK_PREFIX = "p:"
 ROW_WIDTH_CHARS = 30
 MAX_BUTTONS_PER_ROW = 3
+
+# Built once (decision 26): every question with buttons, every tap.
+_payloads = CallbackPayload.__table__
+_KNOWN = select(_payloads.c.id).where(_payloads.c.id.in_(bindparam("ids", expanding=True)))
+_REMEMBER = insert(_payloads)
+_PAYLOAD = select(_payloads.c.payload, _payloads.c.conversation_id).where(_payloads.c.id == bindparam("id"))
 
 
 def callback_id(conversation_id: str, payload: str) -> str:
@@ -36,10 +42,11 @@ def remember_payloads(session: Session, conversation_id: str, payloads: list[str
     ids = {callback_id(conversation_id, p): p for p in payloads}
     if not ids:
         return
-    known = set(session.scalars(select(CallbackPayload.id).where(CallbackPayload.id.in_(ids))))
-    for identifier, payload in ids.items():
-        if identifier not in known:
-            session.add(CallbackPayload(id=identifier, payload=payload, conversation_id=conversation_id))
+    known = set(session.scalars(_KNOWN, {"ids": list(ids)}))
+    new = [{"id": identifier, "payload": payload, "conversation_id": conversation_id}
+           for identifier, payload in ids.items() if identifier not in known]
+    if new:
+        session.execute(_REMEMBER, new)
 
 
 def payload_for(database: Database, conversation_id: str, data: str) -> str | None:
@@ -47,7 +54,7 @@ def payload_for(database: Database, conversation_id: str, data: str) -> str | No
     if not data.startswith(CALLBACK_PREFIX):
         return None
     with database.session() as session:
-        row = session.get(CallbackPayload, data)
+        row = session.execute(_PAYLOAD, {"id": data}).first()
         # Rows from before ids were per conversation have none; their payloads name no one.
         if row is None or row.conversation_id not in (None, conversation_id):
             return None
