@@ -27,7 +27,9 @@ FIRST_PAUSE_SECONDS = 0.5
 LONGEST_PAUSE_SECONDS = 600.0
 
 
-# Built once (decision 26): every message of every turn passes here.
+# Built once (decision 26): every message of every turn passes here. Every message is queued
+# with the same Core INSERT, run at once: messages queued in one transaction keep their order (an
+# ORM object added beside them would be inserted at the flush, after them).
 _outbox = OutboxMessage.__table__
 _QUEUE = insert(_outbox)
 _SENT = delete(_outbox).where(_outbox.c.id == bindparam("id"))
@@ -89,23 +91,25 @@ def enqueue(session: Session, chat_id: str, text: str, buttons: list[dict[str, s
 
 def enqueue_reaction(session: Session, chat_id: str, message_id: int, emoji: str, *, conversation_id: str) -> None:
     """Queue a reaction on the person's own message (✍: passed on to the team)."""
-    session.add(OutboxMessage(chat_id=chat_id, text=emoji, reaction_to=message_id, conversation_id=conversation_id))
+    session.execute(_QUEUE, {"chat_id": chat_id, "text": emoji, "reaction_to": message_id,
+                             "conversation_id": conversation_id})
 
 
 def enqueue_document(session: Session, chat_id: str, filename: str, content: bytes, *, conversation_id: str) -> None:
     """Queue a file (a person's data on /mydata); it is deleted once sent, like every message."""
-    session.add(OutboxMessage(chat_id=chat_id, text=filename, document=content, conversation_id=conversation_id))
+    session.execute(_QUEUE, {"chat_id": chat_id, "text": filename, "document": content,
+                             "conversation_id": conversation_id})
 
 
 def enqueue_voice(session: Session, chat_id: str, audio: bytes, caption: str = "", *, conversation_id: str) -> None:
     """Queue a voice message (OGG/Opus): a question read aloud, or a person's voice for the team."""
-    session.add(OutboxMessage(chat_id=chat_id, text=caption, document=audio, voice=True,
-                              conversation_id=conversation_id))
+    session.execute(_QUEUE, {"chat_id": chat_id, "text": caption, "document": audio, "voice": True,
+                             "conversation_id": conversation_id})
 
 
 def enqueue_deletion(session: Session, chat_id: str, message_id: int) -> None:
     """Queue the deletion of a message the bot sent (only the gateway talks to Telegram)."""
-    session.add(OutboxMessage(chat_id=chat_id, text="", delete_message_id=message_id))
+    session.execute(_QUEUE, {"chat_id": chat_id, "text": "", "delete_message_id": message_id})
 
 
 @dataclass(frozen=True)
