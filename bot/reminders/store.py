@@ -84,21 +84,25 @@ class ReminderStore:
     def person_wrote(self, conversation_id: str, now: datetime.datetime) -> None:
         """The person wrote: a reminder already sent counts as answered, the pending ones go, and
         new ones are scheduled from now if the person is still in the middle of the intake."""
+        with self.database.session() as session:
+            self.note_person_wrote(session, conversation_id, now)
+
+    def note_person_wrote(self, session: Session, conversation_id: str, now: datetime.datetime) -> None:
+        """`person_wrote` in the caller's transaction (the gateway's turn ends with it)."""
         if not self.after_hours or telegram_chat_of(conversation_id) is None:
             return  # only Telegram can reach a person who is not writing
-        with self.database.session() as session:
-            stopped, in_intake = _standing(session, conversation_id)
-            if not stopped:  # stopping is no resuming
-                session.execute(_ANSWERED, {"person": conversation_id, "now": now})
-            in_intake = in_intake and not stopped
-            if in_intake and self._moved(session, conversation_id, now):
-                return
-            session.execute(delete(Reminder).where(Reminder.conversation_id == conversation_id,
-                                                   Reminder.sent_at.is_(None)))
-            if in_intake:
-                session.add_all(Reminder(conversation_id=conversation_id, number=number,
-                                         due_at=now + datetime.timedelta(hours=hours))
-                                for number, hours in enumerate(self.after_hours, start=1))
+        stopped, in_intake = _standing(session, conversation_id)
+        if not stopped:  # stopping is no resuming
+            session.execute(_ANSWERED, {"person": conversation_id, "now": now})
+        in_intake = in_intake and not stopped
+        if in_intake and self._moved(session, conversation_id, now):
+            return
+        session.execute(delete(Reminder).where(Reminder.conversation_id == conversation_id,
+                                               Reminder.sent_at.is_(None)))
+        if in_intake:
+            session.add_all(Reminder(conversation_id=conversation_id, number=number,
+                                     due_at=now + datetime.timedelta(hours=hours))
+                            for number, hours in enumerate(self.after_hours, start=1))
 
     def _moved(self, session: Session, conversation_id: str, now: datetime.datetime) -> bool:
         """Every reminder rescheduled from now, in one UPDATE, when all of them are still waiting

@@ -4,10 +4,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator
 
+from sqlalchemy.orm import Session
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
@@ -39,7 +41,7 @@ from bot.safety import compile_lexicons
 from bot.safety import warm_up as warm_up_crisis_detection
 from bot.telegram.health import serve_health
 from bot.telegram.http import AiohttpRequest
-from bot.telegram.inbound import DurableQueue, Inbound, retrying
+from bot.telegram.inbound import DurableQueue, Inbound, Write, retrying, turn_writes
 from bot.telegram.keyboards import payload_for
 from bot.telegram.metrics import GatewayMetrics
 from bot.telegram.sender import Sender, queue_replies
@@ -108,6 +110,7 @@ class Gateway:
         else:
             application = builder.build()
         self.sender = Sender(application.bot, Outbox(self.database), self.metrics)
+        self.inbound.committed = self.sender.wake
         # People write in private chats; the staff groups the bot posts to are not conversations
         # (the inbound intake keeps only private chats, button taps included).
         private = filters.ChatType.PRIVATE
@@ -133,11 +136,23 @@ class Gateway:
                 context = CallbackContext.from_update(update, self.application)
                 await handler.handle_update(update, self.application, check, context)
                 break
-        # The person wrote: their reminders are answered, and rescheduled from now (bot/reminders/).
+        # The person wrote: their reminders are answered, and rescheduled from now (bot/reminders/),
+        # in the transaction that ends the turn.
         if update.effective_chat is not None:
-            conversations = self.conversations
-            await asyncio.to_thread(conversations.reminders.person_wrote, person_of(update).conversation_id,
-                                    conversations.clock.now())
+            self._at_turn_end(functools.partial(self.conversations.reminders.note_person_wrote,
+                                                conversation_id=person_of(update).conversation_id,
+                                                now=self.conversations.clock.now()))
+
+    def _at_turn_end(self, write: Write) -> None:
+        """Committed with the turn's update (bot/telegram/inbound.py); at once outside a turn."""
+        writes = turn_writes.get()
+        if writes is not None:
+            writes.append(write)
+            return
+        with self.database.session() as session:
+            write(session)
+        if self.sender is not None:
+            self.sender.wake()
 
     async def tell_to_wait(self, update: Update) -> None:
         """Rasa is down or slow: the message waits, and the person knows the answer comes later."""
@@ -182,13 +197,16 @@ class Gateway:
         if audible and any(said(r) and r.language is None for r in replies):
             language = await self.conversations.language(person)
             replies = [r if r.language else dataclasses.replace(r, language=language) for r in replies]
-        await asyncio.to_thread(self._queue, str(chat_id), person.conversation_id, replies, reply_to,
-                                audible, read_aloud)
-        if self.sender is not None:
-            self.sender.wake()
+        queue = await asyncio.to_thread(self._prepared, str(chat_id), person.conversation_id, replies, reply_to,
+                                        audible, read_aloud)
+        if turn_writes.get() is None:  # a notice while the turn waits for Rasa: out at once
+            await asyncio.to_thread(self._at_turn_end, queue)
+        else:
+            self._at_turn_end(queue)
 
-    def _queue(self, chat_id: str, conversation_id: str, replies: list[Reply], reply_to: int | None,
-               audible: bool = False, read_aloud: bool = False) -> None:
+    def _prepared(self, chat_id: str, conversation_id: str, replies: list[Reply], reply_to: int | None,
+                  audible: bool = False, read_aloud: bool = False) -> Write:
+        """The replies with their 🔊 and voices, ready to be queued in a transaction."""
         voices: dict[int, bytes] = {}
         if audible:
             replies = [with_listen_button(self.speaker, reply, reply.language) if reply.language else reply
@@ -198,11 +216,13 @@ class Gateway:
                 voices = {index: audio for index, reply in enumerate(replies)
                           if said(reply) and reply.language
                           and (audio := self._audio(reply.language, reply.text, choice_titles(reply.buttons)))}
-        with self.database.session() as session:
+
+        def queue(session: Session) -> None:
             for index, reply in enumerate(replies):
                 queue_replies(session, chat_id, conversation_id, [reply], reply_to)
                 if index in voices:
                     enqueue_voice(session, chat_id, voices[index], conversation_id=conversation_id)
+        return queue
 
     def _audio(self, language: str, text: str, choices: list[str]) -> bytes | None:
         try:

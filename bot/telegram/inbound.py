@@ -5,7 +5,7 @@ Telegram delivers at least once. The update queue below stores an update before
 python-telegram-bot confirms it to Telegram (long polling moves its offset on, a webhook answers
 200, only after `put` returns), so a crash at any point leaves it in the table; a redelivered
 update finds its id there and is dropped. One task per chat works through the chat's updates
-oldest first; an update is marked done only after its replies were handed to sending.
+oldest first; an update is marked done in the transaction that queues its replies.
 
 Several gateways may share the table (webhook mode behind a load balancer, on PostgreSQL): the
 one that claims a chat's oldest update works on the chat, renewing its claim while the turn
@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from telegram import Bot, Update
 from telegram.constants import ChatType
 
@@ -60,6 +61,13 @@ RENEW_SECONDS = 20.0
 retrying: ContextVar[bool] = ContextVar("retrying", default=False)
 # How many attempts at the update came before this one (a voice download gives up at the last).
 attempts_before: ContextVar[int] = ContextVar("attempts_before", default=0)
+
+# What a turn writes at its end (its replies queued, its reminders moved), set for the turn's
+# task: committed in the transaction that marks its update done. A crash then leaves either the
+# update open and nothing queued, or both; before, a crash between the two queued the replies
+# again when the update was worked on after the restart.
+Write = Callable[[Session], None]
+turn_writes: ContextVar[list[Write] | None] = ContextVar("turn_writes", default=None)
 
 
 def conversation_of(update: Update) -> str | None:
@@ -178,9 +186,12 @@ class InboundStore:
         with self.database.session() as session:
             session.execute(_LATER, {"id": update_id, "at": utcnow() + datetime.timedelta(seconds=delay)})
 
-    def done(self, update_id: int) -> None:
-        """Processed: the person's words go, the id stays to recognise a redelivery."""
+    def done(self, update_id: int, writes: Collection[Write] = ()) -> None:
+        """Processed: the person's words go, the id stays to recognise a redelivery; the turn's
+        `writes` are committed with it."""
         with self.database.session() as session:
+            for write in writes:
+                write(session)
             session.execute(_DONE, {"id": update_id, "at": utcnow()})
 
     def prune(self, now: datetime.datetime) -> int:
@@ -198,7 +209,8 @@ Process = Callable[[Update], Coroutine[Any, Any, None]]
 class Inbound:
     """Stores updates as they arrive and works through them, per chat, in order.
 
-    `process` handles one update and raises `AnswerLater` when Rasa cannot answer now;
+    `process` handles one update and raises `AnswerLater` when Rasa cannot answer now; what it
+    adds to `turn_writes` is committed with the update's `done`, after which `committed` runs;
     `tell_to_wait` tells the person, once per waiting message, that the answer comes later;
     `metrics` counts the turns, their time from stored to answered, and what went wrong.
     """
@@ -210,6 +222,7 @@ class Inbound:
         self.tell_to_wait = tell_to_wait
         self.metrics = metrics
         self.bot: Bot | None = None  # set when the application is up; stored updates are read with it
+        self.committed: Callable[[], None] = lambda: None  # a turn's writes are in: the gateway's sender wakes
         self._wake = asyncio.Event()
         self._chats: dict[str, asyncio.Task[None]] = {}
         self._claimed: set[int] = set()  # updates this gateway works on now
@@ -296,7 +309,12 @@ class Inbound:
         retrying.set(pending.attempts > 0)
         attempts_before.set(pending.attempts)
         told = pending.told_to_wait
+        writes: list[Write] = []
+        # The turn's task gets its own copy of the context, with `writes` in it; the notice sent
+        # from here while the turn is slow goes out at once.
+        token = turn_writes.set(writes)
         turn = asyncio.create_task(self.process(update))
+        turn_writes.reset(token)
         try:
             done, _ = await asyncio.wait({turn}, timeout=SLOW_TURN_SECONDS)
             if not done and not told:
@@ -315,14 +333,21 @@ class Inbound:
             # The kind of failure only: the update's content is personal data.
             logger.error("inbound update %s failed (attempt %s): %s", pending.update_id, pending.attempts + 1,
                          type(error).__name__, exc_info=error)
-            if pending.attempts + 1 < MAX_FAILED_ATTEMPTS:
+            if pending.attempts + 1 < MAX_FAILED_ATTEMPTS:  # what the turn wrote goes: the next attempt writes it
                 await asyncio.to_thread(self.store.later, pending.update_id, retry_delay(pending.attempts + 1))
                 return False
             logger.error("inbound update %s dropped after %s attempts", pending.update_id, MAX_FAILED_ATTEMPTS)
         else:
             if self.metrics:  # the replies are queued: the person's wait is over, as far as we can tell
                 self.metrics.turn_done(update, (utcnow() - pending.received_at).total_seconds())
-        await asyncio.to_thread(self.store.done, pending.update_id)
+        try:
+            await asyncio.to_thread(self.store.done, pending.update_id, writes)
+        except Exception as error:  # noqa: BLE001 - nothing of the turn is written: it is worked on again
+            logger.error("inbound update %s: its end not written: %s", pending.update_id, type(error).__name__)
+            await asyncio.to_thread(self.store.later, pending.update_id, retry_delay(pending.attempts + 1))
+            return False
+        if writes:
+            self.committed()
         return True
 
     async def _tell_to_wait(self, pending: Pending, update: Update) -> bool:

@@ -11,15 +11,18 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from telegram import Bot, Update
 
 from bot.config import Settings
 from bot.conversation import AnswerLater, Conversations, Person, as_text
 from bot.db import Database, InboundUpdate
 from bot.db.models import utcnow
+from bot.handoff.outbox import Outbox, enqueue
 from bot.rasa_client import RasaClient
 from bot.telegram import inbound as inbound_module
-from bot.telegram.inbound import Inbound, InboundStore, retrying
+from bot.telegram.inbound import Inbound, InboundStore, retrying, turn_writes
 from tests.unit.fake_rasa import FakeRasa
 from tests.unit.privacy_helpers import make_settings
 
@@ -179,6 +182,40 @@ def test_an_update_begun_before_a_crash_is_worked_on_again_as_a_retry(settings: 
     inbound.bot = Bot("1:x")
     asyncio.run(run_until(inbound, lambda: recorder.handled))
     assert recorder.handled == [("Sara", True)]
+
+
+def test_a_turn_s_replies_are_queued_with_its_end_or_not_at_all(settings: Settings,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The turn's replies and its update's `done` are one transaction: when that fails (here the
+    first time), nothing is queued, and the update, worked on again, queues its reply once."""
+    monkeypatch.setattr(inbound_module, "RETRY_BASE_SECONDS", 0.05)
+    database = Database(settings.app_database_url)
+    attempts: list[bool] = []
+    woken: list[bool] = []
+
+    def reply(session: Session) -> None:
+        enqueue(session, str(ALICE), "the next question", conversation_id=f"telegram:{ALICE}")
+
+    def disk_full(_session: Session) -> None:
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    async def process(update: Update) -> None:
+        attempts.append(retrying.get())
+        writes = turn_writes.get()
+        assert writes is not None
+        writes.extend([reply, disk_full] if len(attempts) == 1 else [reply])
+
+    inbound = Inbound(database, process, Recorder().tell_to_wait)
+    inbound.bot = Bot("1:x")
+    inbound.committed = lambda: woken.append(True)
+
+    async def scenario() -> None:
+        await inbound.accept(message(1, ALICE, "a1"))
+        await run_until(inbound, lambda: rows(database)[0].done_at is not None)
+    asyncio.run(scenario())
+    assert attempts == [False, True]  # the second attempt checks Rasa's tracker before sending
+    assert [m.text for m in Outbox(database).due()] == ["the next question"]
+    assert woken == [True]
 
 
 def test_processed_ids_are_kept_for_two_days(settings: Settings) -> None:
