@@ -19,9 +19,9 @@ from bot.config import Settings
 from bot.crisis_response import PAYLOADS as CRISIS_PAYLOADS
 from bot.crisis_response import CrisisResponse
 from bot.db import Database, Intake
-from bot.db.last_seen import LastSeen
+from bot.db.last_seen import LastSeen, touch
 from bot.deployment import Deployment, load_deployment
-from bot.handoff.cases import CaseDesk
+from bot.handoff.cases import CaseDesk, RelayCase
 from bot.handoff.voice import Voice, VoiceDesk, VoiceRefused
 from bot.i18n import conversation_language, format_date_for
 from bot.messages import render
@@ -62,6 +62,12 @@ def as_text(typed: str) -> str:
     """What a person typed, as Rasa must read it: text, never a command (every leading "/" and
     whitespace removed, however they alternate)."""
     return _LEADING_COMMAND.sub("", typed)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    case: RelayCase | None  # the open case that takes the person's messages now
+    last_seen: datetime.datetime | None  # when the person wrote before this message
 
 
 @dataclass(frozen=True)
@@ -152,13 +158,18 @@ class Conversations:
         language = conversation_language(None, person.language_code)
         return [Reply(text=render("gateway_rasa_unavailable", language, self.deployment)["text"])]
 
-    async def _welcome_back(self, person: Person) -> list[Reply] | None:
+    def _arrived(self, person: Person) -> Arrival:
+        """The person wrote: noted, with what decides where the message goes, in one transaction."""
+        with self.database.session() as session:
+            return Arrival(self.cases.relay_case_in(session, person.conversation_id),
+                           touch(session, person.conversation_id, person.channel))
+
+    async def _welcome_back(self, person: Person, last_seen: datetime.datetime | None) -> list[Reply] | None:
         """After a long pause in the middle of the intake: welcome, and the open question again.
 
         The message that brought the person back is not taken as an answer: days later, it is
         more likely "hello" than the answer to a question they no longer see.
         """
-        last_seen = await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
         pause = self.settings.welcome_back_after_hours * 3600
         if last_seen is None or (datetime.datetime.now(datetime.UTC) - last_seen).total_seconds() < pause:
             return None
@@ -169,14 +180,10 @@ class Conversations:
         welcome = await self.notice(person, "welcome_back", first_name=slots.get("first_name") or "")
         return [welcome, *await self._to_rasa(person, "/repeat")]
 
-    async def _relayed(self, person: Person, text: str) -> list[Reply] | None:
+    async def _relay(self, case: RelayCase, text: str) -> list[Reply]:
         """While a case is open, the person talks to the team, not to the bot."""
-        case = await asyncio.to_thread(self.cases.relay_case, person.conversation_id)
-        if case is None:
-            return None
         if text.strip():
             await asyncio.to_thread(self.cases.relay_from_person, case, text.strip())
-        await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
         return [Reply(text="", reaction=RELAYED_REACTION)]
 
     async def voice(self, person: Person, fetch: Callable[[], Awaitable[Voice]]) -> list[Reply]:
@@ -207,9 +214,10 @@ class Conversations:
             return await self.crisis.respond(person.conversation_id, person.channel, text.strip(), signal,
                                              conversation_language(slots.get("language"), person.language_code),
                                              requested_question(state))
-        if relayed := await self._relayed(person, text):
-            return relayed
-        if welcome := await self._welcome_back(person):
+        arrival = await asyncio.to_thread(self._arrived, person)
+        if arrival.case is not None:
+            return await self._relay(arrival.case, text)
+        if welcome := await self._welcome_back(person, arrival.last_seen):
             return welcome
         message = as_text(text)
         if not message:
@@ -226,18 +234,18 @@ class Conversations:
             replies, go_on = await self.crisis.answer(person.conversation_id, person.channel, payload,
                                                       await self.language(person))
             return [*replies, *await self._to_rasa(person, "/repeat")] if go_on else replies
-        if relayed := await self._relayed(person, title):
-            return relayed
+        arrival = await asyncio.to_thread(self._arrived, person)
+        if arrival.case is not None:
+            return await self._relay(arrival.case, title)
         if payload in REMINDER_CHOICES:
             return await self._reminder_choice(person, payload)
-        if welcome := await self._welcome_back(person):
+        if welcome := await self._welcome_back(person, arrival.last_seen):
             return welcome
         return await self._to_rasa(person, payload)
 
     async def _reminder_choice(self, person: Person, payload: str) -> list[Reply]:
         """A button of a reminder: the person is back, so no welcome-back; go on where they
         stopped, start again, or stop the reminders."""
-        await asyncio.to_thread(self.seen.touch, person.conversation_id, person.channel)
         if payload == STOP:
             return await self.stop_reminders(person)
         return await self._to_rasa(person, "/repeat" if payload == CONTINUE else "/start_over")

@@ -161,13 +161,21 @@ class CaseDesk:
 
     def relay_case(self, conversation_id: str) -> RelayCase | None:
         """The case that takes the person's messages now, if any."""
-        case = self.open_case_of(conversation_id)
+        with self.database.session() as session:
+            return self.relay_case_in(session, conversation_id)
+
+    def relay_case_in(self, session: Session, conversation_id: str) -> RelayCase | None:
+        """`relay_case` in the caller's transaction."""
+        case = self._open_case_of(session, conversation_id)
         return case if case is not None and case.relay_open else None
 
     def open_case_of(self, conversation_id: str) -> RelayCase | None:
         """The person's open case, its relay open or not (a voice message goes to it either way)."""
         with self.database.session() as session:
-            case = session.execute(_OPEN_CASE, {"person": conversation_id}).first()
+            return self._open_case_of(session, conversation_id)
+
+    def _open_case_of(self, session: Session, conversation_id: str) -> RelayCase | None:
+        case = session.execute(_OPEN_CASE, {"person": conversation_id}).first()
         if case is None:
             return None
         team = self.deployment.team(case.team)
