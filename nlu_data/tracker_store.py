@@ -33,7 +33,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import bindparam, create_engine, event, func, select
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -69,22 +69,25 @@ class LotseTrackerStore(SQLTrackerStore):
             self.engine = create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
             event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sessionmaker(bind=self.engine)
+        # Run twice a turn: built once, a Core statement on a connection (building it and running
+        # it through an ORM session cost several times more than the query, decision 26).
+        events = self.SQLEvent.__table__
+        self._newest = select(func.max(events.c.id)).where(events.c.sender_id == bindparam("sender"))
+        self._insert = events.insert()
         # sender id -> (tracker as saved, id of the sender's newest stored event then)
         self._kept: collections.OrderedDict[str, tuple[DialogueStateTracker, int | None]] = collections.OrderedDict()
         # sender id -> (tracker handed out from memory, how many of its events are stored)
         self._lent: dict[str, tuple[DialogueStateTracker, int]] = {}
 
-    def _newest_event_id(self, session: Any, sender_id: str) -> int | None:
-        return session.execute(
-            select(func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
-        ).scalar()
+    def _newest_event_id(self, connection: Any, sender_id: str) -> int | None:
+        return connection.execute(self._newest, {"sender": sender_id}).scalar()
 
     def _is_current(self, kept: tuple[DialogueStateTracker, int | None], sender_id: str) -> bool:
         """Whether a kept tracker still holds every stored event of its conversation."""
         if kept[1] is None:
             return False
-        with self.session_scope() as session:
-            return kept[1] == self._newest_event_id(session, sender_id)
+        with self.engine.connect() as connection:
+            return kept[1] == self._newest_event_id(connection, sender_id)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         # Taken out while in use: a turn that fails before saving leaves nothing half-changed here.
@@ -106,11 +109,10 @@ class LotseTrackerStore(SQLTrackerStore):
         ORM flush per event, and the conversation's newest event id read in the same transaction
         instead of one of its own."""
         await self.stream_events(tracker)
-        events = self.SQLEvent.__table__
         with self.session_scope() as session:
             rows = [_event_row(tracker.sender_id, e) for e in self._additional_events(session, tracker)]
             if rows:
-                session.execute(events.insert(), rows)
+                session.execute(self._insert, rows)
             newest = self._newest_event_id(session, tracker.sender_id)
             session.commit()
         # Loaded afresh, a tracker holds only its latest session's events; one that started a new
