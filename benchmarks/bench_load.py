@@ -88,6 +88,9 @@ class Figures:
     turns: int = 0
     lost: int = 0
     duplicated: int = 0
+    # Each duplicated reply: the person, the text's start, and when the copies arrived (s after
+    # the turn began): enough to tell a repeated question from a message sent twice.
+    duplicates: list[tuple[int, str, list[float]]] = dataclasses.field(default_factory=list)
     errors: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     started: float = 0.0
     ended: float = 0.0
@@ -364,6 +367,9 @@ class LoadUser:
         self.figures.turns += 1
         keys = [(m.text, tuple(b.get("callback_data", "") for b in m.buttons)) for m in replies]
         self.figures.duplicated += len(keys) - len(set(keys))
+        for key in {key for key in keys if keys.count(key) > 1}:
+            self.figures.duplicates.append((self.user_id, key[0][:40], [
+                round(m.sent_at - pushed, 2) for m, k in zip(replies, keys, strict=True) if k == key]))
         return replies
 
     async def say(self, text: str) -> list[BotMessage]:
@@ -672,6 +678,8 @@ async def main_async(args: argparse.Namespace) -> None:
             print("  peak memory: " + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in memory.items()))
             for error, count in ours.errors.most_common(5):
                 print(f"  driver stopped {count}×: {error}")
+            for person, text, arrived in ours.duplicates[:5]:
+                print(f"  duplicated: person {person}, {text!r} at {arrived} s")
     finally:
         await asyncio.to_thread(services.stop)
     if args.only in ("", "bare"):
