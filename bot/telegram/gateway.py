@@ -14,7 +14,6 @@ from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     BaseHandler,
     CallbackContext,
@@ -44,6 +43,7 @@ from bot.telegram.http import AiohttpRequest
 from bot.telegram.inbound import DurableQueue, Inbound, Write, retrying, turn_writes
 from bot.telegram.keyboards import payload_for
 from bot.telegram.metrics import GatewayMetrics
+from bot.telegram.rate_limit import MessageRateLimiter
 from bot.telegram.sender import Sender, queue_replies
 from bot.telegram.voice import download_voice
 
@@ -105,8 +105,9 @@ class Gateway:
         )
         application: Application
         if self.settings.telegram_rate_limit:  # TELEGRAM_RATE_LIMIT=off (or 0): none at all
-            # Over all chats; staff groups keep PTB's 20 per minute. A 429 is the sender's to retry.
-            application = builder.rate_limiter(AIORateLimiter(overall_max_rate=self.settings.telegram_rate_limit)).build()
+            # Messages over all chats; staff groups keep PTB's 20 per minute. A 429 is the sender's to retry.
+            application = builder.rate_limiter(
+                MessageRateLimiter(overall_max_rate=self.settings.telegram_rate_limit)).build()
         else:
             application = builder.build()
         self.sender = Sender(application.bot, Outbox(self.database), self.metrics)
