@@ -67,6 +67,7 @@ from bot.i18n import language_name, localise
 from bot.messages import known_responses
 from bot.rasa_model import rasa_environment
 from bot.stack import parse_worker_name
+from bot.telegram.rate_limit import is_message
 from tests.e2e.conftest import Harness, e2e_settings, scaled_out_settings
 from tests.e2e.fake_telegram import BotMessage, FakeTelegram, free_port
 from tests.e2e.intake_driver import IntakeRun, question_text
@@ -496,10 +497,12 @@ async def _bench_ours(users: int, turns: int, rate: float, lifted: bool, profile
             people = [prepared_person(telegram, figures, index, users, rate) for index in range(users)]
             profilers = [start_profiler(pids[name], profile, f"ours-{name}") for name in ("rasa", "gateway")]  # the first Rasa
             cpu = measured(pids)
+            calls_before = len(telegram.calls)
             figures.started = time.monotonic()
             await asyncio.gather(*(one_person(run, figures, index, turns, users) for index, run in enumerate(people)))
             figures.ended = time.monotonic()
             print("  CPU during the load: " + cpu_line(cpu, pids, figures.ended - figures.started, figures.turns))
+            print("  " + calls_line(telegram.calls[calls_before:], figures.turns))
             for profiler in profilers:
                 stop_profiler(profiler)
             await asyncio.sleep(1.0)  # stragglers: replies after a person's last turn
@@ -511,6 +514,15 @@ async def _bench_ours(users: int, turns: int, rate: float, lifted: bool, profile
     telegram._server.should_exit = True
     await server
     return figures, memory, limiter
+
+
+def calls_line(calls: list[tuple[str, dict[str, Any]]], turns: int) -> str:
+    """Bot API calls per turn, by method, and the messages among them: what the rate limiter counts
+    (TELEGRAM_RATE_LIMIT, 30 a second by default: bot/telegram/rate_limit.py)."""
+    by_method = collections.Counter(method for method, _ in calls if method != "getUpdates")
+    messages = sum(count for method, count in by_method.items() if is_message(method))
+    per_turn = ", ".join(f"{method} {count / max(turns, 1):.2f}" for method, count in by_method.most_common())
+    return f"Bot API calls per turn: {per_turn}; messages (rate-limited): {messages / max(turns, 1):.2f}"
 
 
 def prepared_person(telegram: LoadTelegram, figures: Figures, index: int, users: int, rate: float = 0.0) -> LoadRun:
