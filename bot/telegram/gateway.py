@@ -140,20 +140,24 @@ class Gateway:
         # The person wrote: their reminders are answered, and rescheduled from now (bot/reminders/),
         # in the transaction that ends the turn.
         if update.effective_chat is not None:
-            self._at_turn_end(functools.partial(self.conversations.reminders.note_person_wrote,
-                                                conversation_id=person_of(update).conversation_id,
-                                                now=self.conversations.clock.now()))
+            await self._at_turn_end(functools.partial(self.conversations.reminders.note_person_wrote,
+                                                      conversation_id=person_of(update).conversation_id,
+                                                      now=self.conversations.clock.now()))
 
-    def _at_turn_end(self, write: Write) -> None:
-        """Committed with the turn's update (bot/telegram/inbound.py); at once outside a turn."""
+    async def _at_turn_end(self, write: Write) -> None:
+        """Committed with the turn's update (bot/telegram/inbound.py); at once outside a turn (the
+        notice that the answer comes later)."""
         writes = turn_writes.get()
         if writes is not None:
             writes.append(write)
             return
-        with self.database.session() as session:
-            write(session)
+        await asyncio.to_thread(self._write_now, write)
         if self.sender is not None:
             self.sender.wake()
+
+    def _write_now(self, write: Write) -> None:
+        with self.database.session() as session:
+            write(session)
 
     async def tell_to_wait(self, update: Update) -> None:
         """Rasa is down or slow: the message waits, and the person knows the answer comes later."""
@@ -200,10 +204,7 @@ class Gateway:
             replies = [r if r.language else dataclasses.replace(r, language=language) for r in replies]
         queue = await asyncio.to_thread(self._prepared, str(chat_id), person.conversation_id, replies, reply_to,
                                         audible, read_aloud)
-        if turn_writes.get() is None:  # a notice while the turn waits for Rasa: out at once
-            await asyncio.to_thread(self._at_turn_end, queue)
-        else:
-            self._at_turn_end(queue)
+        await self._at_turn_end(queue)
 
     def _prepared(self, chat_id: str, conversation_id: str, replies: list[Reply], reply_to: int | None,
                   audible: bool = False, read_aloud: bool = False) -> Write:
@@ -244,13 +245,8 @@ class Gateway:
         if audio is None:
             return
         chat_id, conversation_id = str(update.effective_chat.id), person_of(update).conversation_id  # type: ignore[union-attr]
-        await asyncio.to_thread(self._queue_voice, chat_id, conversation_id, audio)
-        if self.sender is not None:
-            self.sender.wake()
-
-    def _queue_voice(self, chat_id: str, conversation_id: str, audio: bytes) -> None:
-        with self.database.session() as session:
-            enqueue_voice(session, chat_id, audio, conversation_id=conversation_id)
+        await self._at_turn_end(functools.partial(enqueue_voice, chat_id=chat_id, audio=audio,
+                                                  conversation_id=conversation_id))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with self._turn(update, context):
