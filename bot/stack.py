@@ -146,7 +146,8 @@ class Stack:
             "--interface", "127.0.0.1",
             "--port", str(port),
             "--enable-api",
-            "--auth-token", self.token,
+            # One argument: a token starting with "-" (token_urlsafe makes one in 64) is no option.
+            f"--auth-token={self.token}",
         ]
         service = self._spawn(name, command)
         # TensorFlow's import and the model load take most of a minute on two cores.
